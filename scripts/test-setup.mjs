@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Makes sure the system programs the tests drive are present: a real ffmpeg
+// (the stand-in for OBS), a real Samba server, a real Chromium, and qemu for
+// the ARMv7 smoke run. Installs what is missing with apt-get when running as
+// root; otherwise stops and prints the exact command to run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** program on PATH (or absolute path) -> Debian package that provides it */
+const NEEDED = [
+  { program: 'ffmpeg', pkg: 'ffmpeg' },
+  { program: 'ffprobe', pkg: 'ffmpeg' },
+  { program: 'smbd', pkg: 'samba', paths: ['/usr/sbin/smbd'] },
+  { program: 'smbpasswd', pkg: 'samba', paths: ['/usr/bin/smbpasswd'] },
+  { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
+  { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
+];
+
+function has(entry) {
+  if (entry.paths?.some((p) => existsSync(p))) return true;
+  return spawnSync('sh', ['-c', `command -v ${entry.program}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = [...new Set(NEEDED.filter((e) => !has(e)).map((e) => e.pkg))];
+if (missing.length === 0) process.exit(0);
+
+const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot || spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) {
+  console.error(`test setup: the tests need these system packages: ${missing.join(', ')}.`);
+  console.error(`Install them as root, then run npm test again:\n\n  sudo sh -c '${cmd}'\n`);
+  process.exit(1);
+}
+console.log(`test setup: installing ${missing.join(', ')} with apt-get…`);
+try {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+} catch {
+  console.error(`test setup: apt-get failed. Run this yourself, then npm test again:\n\n  ${cmd}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,20 @@
+import type { LogLevel } from '../log/logger.js';
+import type { SourceSpec } from './source-spec.js';
+
+/** The validated settings main.ts wires the server from. Paths are absolute. */
+export interface Config {
+  sources: SourceSpec[];
+  listen: { host: string; port: number };
+  dataDir: string;
+  configFile: string | undefined;
+  title: string;
+  offlineImage: string | undefined;
+  poll: boolean;
+  pollIntervalMs: number;
+  windowSeconds: number;
+  offlineAfterSeconds: number;
+  cacheBytes: number;
+  webDir: string | undefined;
+  adminToken: string | undefined;
+  logLevel: LogLevel;
+}

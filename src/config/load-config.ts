@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { ErrorCode, SharecastError } from '../errors.js';
+import type { Config } from './config.js';
+import { OPTIONS, envName, type OptionDef } from './options.js';
+import { OPTION_SCHEMAS } from './schema.js';
+import { parseSourceSpec, type SourceSpec } from './source-spec.js';
+
+export type LoadResult = { kind: 'help' } | { kind: 'version' } | { kind: 'config'; config: Config };
+
+export interface LoadInput {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Reads the config file; tests can pass their own. */
+  readFile?: (path: string) => string;
+}
+
+type Origin = 'default' | 'file' | 'env' | 'flag';
+interface Raw {
+  value: unknown;
+  origin: Origin;
+}
+
+/** Defaults, then the file, then the environment, then flags; then validate every key. */
+export function loadConfig(input: LoadInput): LoadResult {
+  const flags = parseFlags(input.argv);
+  if (flags['help'] === true) return { kind: 'help' };
+  if (flags['version'] === true) return { kind: 'version' };
+
+  const raws = new Map<string, Raw>();
+  for (const def of OPTIONS) {
+    if (def.default !== undefined) raws.set(def.key, { value: def.default, origin: 'default' });
+  }
+  const envValues = new Map<string, unknown>();
+  for (const def of OPTIONS) {
+    const v = input.env[envName(def)];
+    if (v !== undefined && v !== '') envValues.set(def.key, def.type === 'list' ? splitList(v) : v);
+  }
+  const flagValues = new Map<string, unknown>();
+  for (const def of OPTIONS) {
+    const v = flags[def.flag];
+    if (v !== undefined) flagValues.set(def.key, v);
+  }
+
+  const configPath = (flagValues.get('config') ?? envValues.get('config')) as string | undefined;
+  if (configPath !== undefined) {
+    const path = resolve(input.cwd, configPath);
+    for (const [key, value] of Object.entries(readConfigFile(path, input.readFile))) {
+      raws.set(key, { value, origin: 'file' });
+    }
+    raws.set('config', { value: path, origin: flagValues.has('config') ? 'flag' : 'env' });
+  }
+  for (const [key, value] of envValues) raws.set(key, { value, origin: 'env' });
+  for (const [key, value] of flagValues) raws.set(key, { value, origin: 'flag' });
+
+  const v = <K extends keyof typeof OPTION_SCHEMAS>(key: K) => validate(key, raws.get(key));
+  const abs = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(input.cwd, p));
+
+  const smbPassword = v('smbPassword');
+  const sources = parseSources(v('sources'), raws.get('sources'), input.cwd, smbPassword);
+  const config: Config = {
+    sources,
+    listen: v('listen'),
+    dataDir: abs(v('data')) ?? resolve(input.cwd, 'data'),
+    configFile: abs(v('config')),
+    title: v('title'),
+    offlineImage: abs(v('offlineImage')),
+    poll: v('poll'),
+    pollIntervalMs: v('pollInterval'),
+    windowSeconds: v('windowSeconds'),
+    offlineAfterSeconds: v('offlineAfter'),
+    cacheBytes: v('cacheSize'),
+    webDir: abs(v('web')),
+    adminToken: v('adminToken'),
+    logLevel: v('logLevel'),
+  };
+  return { kind: 'config', config };
+}
+
+function parseFlags(argv: readonly string[]): Record<string, unknown> {
+  const options: NonNullable<ParseArgsConfig['options']> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  };
+  for (const def of OPTIONS) {
+    options[def.flag] = def.type === 'boolean' ? { type: 'boolean' } : def.type === 'list' ? { type: 'string', multiple: true } : { type: 'string' };
+  }
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, allowNegative: true } as ParseArgsConfig).values as Record<string, unknown>;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.replace(/\. To specify.*$/s, '') : String(err);
+    throw new SharecastError(ErrorCode.ConfigInvalid, `command line: ${msg} (see --help)`);
+  }
+}
+
+function splitList(v: string): string[] {
+  return v.split(/[\n,]/).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+const KNOWN_KEYS = new Map(OPTIONS.map((d) => [d.key, d] as const));
+const FILE_ALIASES: Record<string, string> = { source: 'sources', window: 'windowSeconds' };
+
+function readConfigFile(path: string, read?: (p: string) => string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = read ? read(path) : readFileSync(path, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new SharecastError(ErrorCode.ConfigInvalid, `config = "${path}": cannot read the config file: ${why}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    const first = ((err as Error).message.split('\n')[0] ?? '').trim();
+    throw new SharecastError(ErrorCode.ConfigInvalid, `config = "${path}": not valid YAML or JSON: ${first}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new SharecastError(ErrorCode.ConfigInvalid, `config = "${path}": expected a mapping of keys to values at the top level`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(doc)) {
+    const key = FILE_ALIASES[rawKey] ?? rawKey;
+    if (!KNOWN_KEYS.has(key) || key === 'config') {
+      throw new SharecastError(ErrorCode.ConfigInvalid, `${rawKey} (in ${path}): unknown key; known keys: ${OPTIONS.filter((d) => d.key !== 'config').map((d) => d.key).join(', ')}`);
+    }
+    out[key] = key === 'sources' && typeof value === 'string' ? [value] : value;
+  }
+  return out;
+}
+
+function originText(def: OptionDef, origin: Origin): string {
+  switch (origin) {
+    case 'flag':
+      return `flag --${def.flag}`;
+    case 'env':
+      return `env ${envName(def)}`;
+    case 'file':
+      return 'config file';
+    case 'default':
+      return 'default';
+  }
+}
+
+function shown(def: OptionDef, value: unknown): string {
+  if (def.secret) return '[redacted]';
+  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+function validate<K extends keyof typeof OPTION_SCHEMAS>(key: K, raw: Raw | undefined): import('zod').output<(typeof OPTION_SCHEMAS)[K]> {
+  const def = KNOWN_KEYS.get(key);
+  if (!def) throw new Error(`no option ${key}`);
+  const schema = OPTION_SCHEMAS[key];
+  const result = schema.safeParse(raw?.value);
+  if (result.success) return result.data as import('zod').output<(typeof OPTION_SCHEMAS)[K]>;
+  const why = result.error.issues[0]?.message ?? 'invalid value';
+  throw new SharecastError(ErrorCode.ConfigInvalid, `${key} = ${shown(def, raw?.value)} (${originText(def, raw?.origin ?? 'default')}): ${why}`);
+}
+
+function parseSources(list: string[], raw: Raw | undefined, cwd: string, smbPassword: string | undefined): SourceSpec[] {
+  const def = KNOWN_KEYS.get('sources') as OptionDef;
+  const specs: SourceSpec[] = [];
+  for (const text of list.length === 0 ? ['demo'] : list) {
+    let spec: SourceSpec;
+    try {
+      spec = parseSourceSpec(text, cwd);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      const safe = text.replace(/(smb:\/\/[^:@/]*:)[^@/]*@/i, '$1[redacted]@');
+      throw new SharecastError(ErrorCode.ConfigInvalid, `sources = ${JSON.stringify(safe)} (${originText(def, raw?.origin ?? 'default')}): ${why}`);
+    }
+    if (spec.kind === 'smb' && spec.password === '' && smbPassword !== undefined) spec = { ...spec, password: smbPassword };
+    if (specs.some((s) => s.name === spec.name)) {
+      throw new SharecastError(ErrorCode.ConfigInvalid, `sources: two sources are named "${spec.name}"; give each its own NAME= prefix`);
+    }
+    specs.push(spec);
+  }
+  return specs;
+}

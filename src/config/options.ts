@@ -1,0 +1,53 @@
+/**
+ * Every setting, in one table: its key in the config file, its flag, its
+ * environment variable, its default and its help text. The loader, --help
+ * and the example config file are all made from this table.
+ */
+export type OptionType = 'string' | 'boolean' | 'number' | 'list';
+
+export interface OptionDef {
+  /** Key in the config file (camelCase). */
+  key: string;
+  /** Command-line flag without the leading dashes (kebab-case). */
+  flag: string;
+  type: OptionType;
+  /** The default as a user would write it; undefined means "not set". */
+  default: string | number | boolean | string[] | undefined;
+  /** What goes in --help and the example file. */
+  help: string;
+  /** Argument name for --help. */
+  arg?: string;
+  /** Never printed or logged. */
+  secret?: boolean;
+}
+
+export const OPTIONS: readonly OptionDef[] = [
+  {
+    key: 'sources',
+    flag: 'source',
+    type: 'list',
+    default: [],
+    arg: '[NAME=]URI',
+    help:
+      'A stream to serve: a path or file:// URI to OBS\'s playlist (or to the folder holding it), smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH/stream.m3u8, or "demo". NAME (default "live") is the stream\'s name in /hls/NAME/index.m3u8. Repeat for several streams. With none, the demo stream runs.',
+  },
+  { key: 'listen', flag: 'listen', type: 'string', default: '0.0.0.0:8080', arg: 'HOST:PORT', help: 'Address and port of the HTTP server. Port 0 picks a free port.' },
+  { key: 'data', flag: 'data', type: 'string', default: './data', arg: 'DIR', help: 'Folder for state that outlives a restart (chat history, admin token, offline image).' },
+  { key: 'config', flag: 'config', type: 'string', default: undefined, arg: 'FILE', help: 'A YAML or JSON config file. Flags and SHARECAST_* variables override it.' },
+  { key: 'title', flag: 'title', type: 'string', default: 'sharecast', arg: 'TEXT', help: 'Title of the stream, shown on the page and in /api/status.' },
+  { key: 'offlineImage', flag: 'offline-image', type: 'string', default: undefined, arg: 'FILE', help: 'PNG, JPEG or WebP image shown while the stream is offline. Default: a built-in image.' },
+  { key: 'poll', flag: 'poll', type: 'boolean', default: false, help: 'Poll folder sources instead of waiting for file events. Needed on network mounts (CIFS, NFS), which sharecast detects by itself on Linux.' },
+  { key: 'pollInterval', flag: 'poll-interval', type: 'number', default: 250, arg: 'MS', help: 'How often a polled source (SMB, or a folder with --poll) is asked whether the playlist changed, in milliseconds (50-10000).' },
+  { key: 'windowSeconds', flag: 'window', type: 'number', default: 12, arg: 'SECONDS', help: 'Length of the live window in the published playlist, in seconds. It never holds less than 3 target durations.' },
+  { key: 'offlineAfter', flag: 'offline-after', type: 'number', default: 6, arg: 'SECONDS', help: 'The stream goes offline when no new segment arrived for max(3 x target duration, this many seconds), or at once when OBS ends the playlist.' },
+  { key: 'cacheSize', flag: 'cache-size', type: 'string', default: '160MiB', arg: 'SIZE', help: 'Memory for the segment cache, e.g. 160MiB or 1GB. The default holds about 3.5 minutes of a 6 Mbit/s stream.' },
+  { key: 'web', flag: 'web', type: 'string', default: undefined, arg: 'DIR', help: 'Serve the web page from this folder; files missing there fall back to the built-in ones.' },
+  { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, arg: 'TOKEN', secret: true, help: 'Bearer token for /api/admin. Default: generated on first start, stored in the data folder and printed once.' },
+  { key: 'smbPassword', flag: 'smb-password', type: 'string', default: undefined, arg: 'PASSWORD', secret: true, help: 'Password for smb:// sources that do not carry one. Prefer SHARECAST_SMB_PASSWORD, which stays out of the process list.' },
+  { key: 'logLevel', flag: 'log-level', type: 'string', default: 'info', arg: 'LEVEL', help: 'One of fatal, error, warn, info, debug, trace, silent.' },
+] as const;
+
+/** SHARECAST_OFFLINE_IMAGE for offline-image. */
+export function envName(def: OptionDef): string {
+  return `SHARECAST_${def.flag.replace(/-/g, '_').toUpperCase()}`;
+}

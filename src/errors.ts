@@ -1,0 +1,86 @@
+/**
+ * Errors are data: every error sharecast raises on purpose carries a stable
+ * code. The HTTP layer maps codes to statuses in one place
+ * (src/http/error-response.ts); logs use the code, never the stack, for
+ * client errors.
+ */
+export const ErrorCode = {
+  /** A config value is wrong; the message names the key. */
+  ConfigInvalid: 'config_invalid',
+  /** The source URI names a kind that is not supported. */
+  SourceUnsupported: 'source_unsupported',
+  /** The source (folder, share) cannot be reached or the file is missing. */
+  SourceUnavailable: 'source_unavailable',
+  /** The share refused our credentials. */
+  SourceAuthFailed: 'source_auth_failed',
+  /** The server refused access to the share or file (permissions, signing). */
+  SourceAccessDenied: 'source_access_denied',
+  /** The share does not exist on the server. */
+  SourceShareNotFound: 'source_share_not_found',
+  /** The server speaks no dialect we can use. */
+  SourceProtocol: 'source_protocol',
+  /** The server did not answer in time. */
+  SourceTimeout: 'source_timeout',
+  /** A segment read ended short of the size the source reported. */
+  SegmentIncomplete: 'segment_incomplete',
+  /** A playlist could not be parsed or is not a media playlist. */
+  PlaylistInvalid: 'playlist_invalid',
+  /** A playlist names a file outside the source (../, absolute, URL). */
+  PathOutsideSource: 'path_outside_source',
+  /** HTTP: nothing here. */
+  NotFound: 'not_found',
+  /** HTTP: the stream exists but has nothing to play yet. */
+  StreamOffline: 'stream_offline',
+  BadRequest: 'bad_request',
+  MethodNotAllowed: 'method_not_allowed',
+  RangeNotSatisfiable: 'range_not_satisfiable',
+  Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
+  PayloadTooLarge: 'payload_too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
+  /** Chat: too many messages. */
+  RateLimited: 'rate_limited',
+  /** Chat: message or name too long. */
+  TooLong: 'too_long',
+  /** Chat: malformed frame or value. */
+  Invalid: 'invalid',
+  /** Chat: the user is banned. */
+  Banned: 'banned',
+  /** Chat: chat is switched off by the streamer. */
+  ChatDisabled: 'chat_disabled',
+  /** Chat: too many connections. */
+  TooManyConnections: 'too_many_connections',
+  /** A bug: anything not raised on purpose. */
+  Internal: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class SharecastError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SharecastError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isSharecastError(err: unknown): err is SharecastError {
+  return err instanceof SharecastError;
+}
+
+/** Wraps anything thrown into a SharecastError, keeping a known code. */
+export function toSharecastError(err: unknown, fallback: ErrorCode = ErrorCode.Internal): SharecastError {
+  if (err instanceof SharecastError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SharecastError(fallback, message, { cause: err });
+}
+
+/** A plain, log- and JSON-safe view of an error. */
+export function errorSummary(err: unknown): { code: ErrorCode; message: string } {
+  const e = toSharecastError(err);
+  return { code: e.code, message: e.message };
+}

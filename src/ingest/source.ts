@@ -1,0 +1,62 @@
+import type { SharecastError } from '../errors.js';
+
+/**
+ * One place OBS's HLS output can be read from: a folder, an SMB share, or the
+ * built-in demo. A source watches (or polls) the playlist and pushes each new
+ * version of its text; the republisher (src/stream/) decides what is new and
+ * asks the source for the bytes of the segments it wants.
+ *
+ * Rules every source follows:
+ * - `onPlaylist` is called only when the text (or the playlist's name) changed,
+ *   never concurrently, and at least once after start if the playlist exists.
+ * - `readSegment` resolves only with the whole file. It never reads outside
+ *   the source (see resolveInside in safe-path.ts) and rejects with a
+ *   SharecastError (PathOutsideSource, SourceUnavailable, SegmentIncomplete…).
+ * - Nothing a source does may throw out of a timer or event handler: failures
+ *   go to `onStatus` and the source keeps retrying until closed.
+ */
+export interface Source {
+  readonly kind: 'folder' | 'smb' | 'demo';
+  /** Safe to log and show: never holds a password. */
+  readonly description: string;
+  start(listener: SourceListener): Promise<void>;
+  /**
+   * Reads a file the playlist names (a segment or an EXT-X-MAP init section),
+   * `uri` exactly as written in the playlist, relative to the playlist.
+   */
+  readSegment(uri: string, signal?: AbortSignal): Promise<Uint8Array>;
+  status(): SourceStatus;
+  close(): Promise<void>;
+}
+
+export interface PlaylistSnapshot {
+  /** The playlist's text, as read. */
+  text: string;
+  /**
+   * The playlist's file name. OBS's "Output to File" names each recording by
+   * its start time, so a new name means OBS started again.
+   */
+  name: string;
+  /** When the source saw this version (Date.now()). */
+  observedAt: number;
+}
+
+export interface SourceListener {
+  onPlaylist(snapshot: PlaylistSnapshot): void;
+  /** Called whenever status() changes. */
+  onStatus(status: SourceStatus): void;
+}
+
+export type SourceState = 'starting' | 'ok' | 'waiting' | 'error';
+
+export interface SourceStatus {
+  /**
+   * starting: not yet looked; ok: the playlist is readable; waiting: the
+   * source is reachable but holds no playlist yet; error: cannot read it.
+   */
+  state: SourceState;
+  /** Set when state is error (or waiting, to say why). */
+  error?: { code: SharecastError['code']; message: string };
+  /** When the state last changed (Date.now()). */
+  since: number;
+}
