@@ -1,0 +1,69 @@
+import type { Context, Next } from 'koa';
+import { ErrorCode, SharecastError, type ErrorCode as Code } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+
+/** The one place error codes become HTTP statuses. */
+const STATUS: Partial<Record<Code, number>> = {
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.StreamOffline]: 404,
+  [ErrorCode.PathOutsideSource]: 404,
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.Invalid]: 400,
+  [ErrorCode.TooLong]: 400,
+  [ErrorCode.MethodNotAllowed]: 405,
+  [ErrorCode.RangeNotSatisfiable]: 416,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.Banned]: 403,
+  [ErrorCode.ChatDisabled]: 403,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.TooManyConnections]: 503,
+};
+
+export function statusFor(code: Code): number {
+  return STATUS[code] ?? 500;
+}
+
+/** koa's own HTTP errors (from koa-static, body parsing) carry a status; viewers get 404 for anything static that is not there. */
+function fromKoaError(err: unknown): SharecastError | undefined {
+  const status = (err as { status?: unknown }).status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (status === 413) return new SharecastError(ErrorCode.PayloadTooLarge, 'request body too large');
+  if (status === 400 || status === 403 || status === 404) return new SharecastError(ErrorCode.NotFound, 'not found');
+  if (status === 415) return new SharecastError(ErrorCode.UnsupportedMediaType, (err as Error).message);
+  return new SharecastError(ErrorCode.BadRequest, (err as Error).message);
+}
+
+export function sendError(ctx: Context, err: SharecastError, headers: Record<string, string> = {}): void {
+  ctx.status = statusFor(err.code);
+  ctx.set('Cache-Control', 'no-cache');
+  for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+  ctx.body = { error: { code: err.code, message: err.message } };
+}
+
+/**
+ * Outermost middleware: turns thrown errors into JSON answers. Client errors
+ * are logged at debug; anything else is a bug, logged as an error once, and
+ * answered 500 without details.
+ */
+export function errorResponder(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        sendError(ctx, new SharecastError(ErrorCode.NotFound, 'not found'));
+      }
+    } catch (err) {
+      const known = err instanceof SharecastError ? err : fromKoaError(err);
+      if (known) {
+        logger.debug({ code: known.code, path: ctx.path }, known.message);
+        sendError(ctx, known);
+        return;
+      }
+      logger.error({ err, method: ctx.method, path: ctx.path }, 'unexpected error answering a request');
+      sendError(ctx, new SharecastError(ErrorCode.Internal, 'internal error'));
+    }
+  };
+}

@@ -1,0 +1,26 @@
+import { ErrorCode, SharecastError } from '../errors.js';
+import type { SourceSpec } from '../config/source-spec.js';
+import type { Logger } from '../log/logger.js';
+import { DemoSource } from './demo-source.js';
+import { FolderSource } from './folder-source.js';
+import type { Source } from './source.js';
+
+export interface SourceDeps {
+  logger: Logger;
+  poll: boolean;
+  pollIntervalMs: number;
+  /** fixtures/demo, for the demo source. */
+  demoFolder: string;
+}
+
+/** Opens the source a spec names. Throws SourceUnsupported for kinds not built yet. */
+export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
+  switch (spec.kind) {
+    case 'folder':
+      return new FolderSource({ path: spec.path, logger: deps.logger, poll: deps.poll, pollIntervalMs: deps.pollIntervalMs });
+    case 'demo':
+      return new DemoSource({ folder: deps.demoFolder, logger: deps.logger });
+    case 'smb':
+      throw new SharecastError(ErrorCode.SourceUnsupported, `smb:// sources are not supported yet (stream "${spec.name}"); mount the share and give its folder path instead`);
+  }
+}

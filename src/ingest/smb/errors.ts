@@ -1,0 +1,42 @@
+import { COMMAND_NAMES, statusName } from './constants.js';
+
+/** The server answered a request with a failure NTSTATUS. */
+export class SmbStatusError extends Error {
+  readonly status: number;
+  readonly command: number;
+
+  constructor(status: number, command: number, detail?: string) {
+    const what = COMMAND_NAMES[command] ?? `command ${command}`;
+    super(`${what} failed: ${statusName(status)}${detail ? ` (${detail})` : ''}`);
+    this.name = 'SmbStatusError';
+    this.status = status >>> 0;
+    this.command = command;
+  }
+
+  get statusName(): string {
+    return statusName(this.status);
+  }
+}
+
+export type SmbFailureKind =
+  /** TCP could not connect, or the connection dropped. */
+  | 'connection'
+  /** A request got no answer in time. */
+  | 'timeout'
+  /** The server said something this client cannot understand or accept. */
+  | 'protocol'
+  /** A response's signature did not verify. */
+  | 'signature'
+  /** The caller gave up (AbortSignal) or closed the client. */
+  | 'aborted';
+
+/** Anything that went wrong that is not an NTSTATUS from the server. */
+export class SmbError extends Error {
+  readonly kind: SmbFailureKind;
+
+  constructor(kind: SmbFailureKind, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SmbError';
+    this.kind = kind;
+  }
+}

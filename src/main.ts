@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SegmentCache } from './cache/segment-cache.js';
+import type { Config } from './config/config.js';
+import { helpText } from './config/help-text.js';
+import { loadConfig } from './config/load-config.js';
+import { describeSourceSpec } from './config/source-spec.js';
+import { isSharecastError } from './errors.js';
+import { createHttpApp } from './http/app.js';
+import { listen, type Listening } from './http/listen.js';
+import { createSource } from './ingest/create-source.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { RelayMetrics } from './metrics/relay-metrics.js';
+import { SiteSettings } from './site/site-settings.js';
+import { Republisher } from './stream/republisher.js';
+import { StreamRegistry } from './stream/stream-registry.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  config: Config;
+  streams: StreamRegistry;
+  close(): Promise<void>;
+}
+
+/** Wires the modules together and starts serving. Throws on bad config or a port in use. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const metrics = new RelayMetrics();
+  const cache = new SegmentCache({ maxBytes: config.cacheBytes });
+  const site = new SiteSettings({ title: config.title });
+  const streams = new StreamRegistry();
+
+  for (const spec of config.sources) {
+    const log = logger.child({ module: 'ingest', stream: spec.name });
+    const source = createSource(spec, {
+      logger: log,
+      poll: config.poll,
+      pollIntervalMs: config.pollIntervalMs,
+      demoFolder: join(ROOT, 'fixtures', 'demo'),
+    });
+    streams.add(
+      new Republisher({
+        name: spec.name,
+        source,
+        cache,
+        metrics,
+        logger: logger.child({ module: 'stream', stream: spec.name }),
+        runId,
+        windowSeconds: config.windowSeconds,
+        offlineAfterSeconds: config.offlineAfterSeconds,
+      }),
+    );
+    logger.info({ stream: spec.name, source: describeSourceSpec(spec) }, `stream "${spec.name}" from ${describeSourceSpec(spec)}`);
+  }
+
+  const app = createHttpApp({
+    logger: logger.child({ module: 'http' }),
+    metrics,
+    streams,
+    site,
+    viewers: { count: () => 0 },
+    webDir: join(ROOT, 'web'),
+    overrideWebDir: config.webDir,
+  });
+  const server: Listening = await listen(app, config.listen.host, config.listen.port);
+  await Promise.all(streams.all().map((s) => s.start()));
+  logger.info({ url: server.url, port: server.port }, `sharecast listening on ${server.url}`);
+
+  return {
+    url: server.url,
+    port: server.port,
+    config,
+    streams,
+    close: async () => {
+      await Promise.all(streams.all().map((s) => s.close()));
+      await server.close();
+    },
+  };
+}
+
+/** The command line: `sharecast [flags]`. Resolves with the exit code when the server stops. */
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: Config;
+  try {
+    const loaded = loadConfig({ argv, env, cwd: process.cwd() });
+    if (loaded.kind === 'help') {
+      process.stdout.write(helpText(version()));
+      return 0;
+    }
+    if (loaded.kind === 'version') {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    config = loaded.config;
+  } catch (err) {
+    process.stderr.write(`sharecast: ${isSharecastError(err) ? err.message : String(err)}\n`);
+    return 2;
+  }
+
+  const logger = createLogger({ level: config.logLevel });
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal({ code: isSharecastError(err) ? err.code : undefined }, message);
+    process.stderr.write(`sharecast: ${message}\n`);
+    return 2;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => resolve(1), 5000);
+      force.unref();
+      running.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

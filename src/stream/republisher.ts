@@ -1,0 +1,381 @@
+import { createHash } from 'node:crypto';
+import type { CachedBody, SegmentCache } from '../cache/segment-cache.js';
+import { makeBody } from '../cache/segment-cache.js';
+import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
+import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
+import type { Logger } from '../log/logger.js';
+import type { RelayMetrics } from '../metrics/relay-metrics.js';
+import { parsePlaylist } from './parse-playlist.js';
+import type { SourcePlaylist } from './playlist-model.js';
+import { renderPlaylist } from './render-playlist.js';
+import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
+import {
+  appendSegment,
+  expireRetired,
+  goOffline,
+  isStale,
+  newTimeline,
+  offlineTimeoutSeconds,
+  servableNames,
+  type Timeline,
+} from './timeline.js';
+
+/** The relay's playlist, rendered once per change. */
+export interface RenderedPlaylist {
+  body: Buffer;
+  etag: string;
+  cacheControl: string;
+  lastModified: string;
+  /** The timeline it was rendered from. */
+  timeline: Timeline;
+}
+
+export interface StreamStatus {
+  name: string;
+  online: boolean;
+  /** ISO time when online last changed. */
+  since: string;
+  source: { kind: Source['kind']; description: string } & Omit<SourceStatus, 'since'> & { since: string };
+  playlistError: { code: string; message: string } | null;
+  targetDuration: number | null;
+  mediaSequence: number;
+  discontinuitySequence: number;
+  segments: number;
+  lastSegmentAt: string | null;
+  offlineAfterSeconds: number;
+  playlistUrl: string;
+}
+
+export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
+
+export interface RepublisherOptions {
+  name: string;
+  source: Source;
+  cache: SegmentCache;
+  logger: Logger;
+  metrics: RelayMetrics;
+  /** Unique per run of sharecast: part of every public file name, so no URL is ever reused for other bytes. */
+  runId: string;
+  windowSeconds: number;
+  offlineAfterSeconds: number;
+  now?: () => number;
+  /** How often to check for going offline and for expired segments (ms). */
+  tickMs?: number;
+}
+
+const READ_ATTEMPTS = 3;
+const RETRY_DELAYS_MS = [50, 250, 750];
+const SAFE_EXT = /^\.[a-z0-9]{1,6}$/i;
+
+/**
+ * Drives one stream: takes each new version of OBS's playlist from the
+ * source, reads the new segments whole into the cache, and only then makes
+ * them public in the relay's own playlist (rendered once per change).
+ */
+export class Republisher {
+  readonly name: string;
+  readonly #o: Required<Omit<RepublisherOptions, 'now' | 'tickMs'>> & { now: () => number; tickMs: number };
+  #tracker: SourceTracker = newSourceTracker();
+  #timeline: Timeline;
+  #rendered: RenderedPlaylist | undefined;
+  /** Bodies of the live window and the retired-but-servable segments: never evicted. */
+  readonly #pinned = new Map<string, CachedBody>();
+  /** Source file (epoch + URI of the init section) -> public name. */
+  #maps = new Map<string, string>();
+  #nextMapId = 0;
+  #pending: PlaylistSnapshot | null = null;
+  #draining: Promise<void> | null = null;
+  #playlistError: { code: string; message: string } | null = null;
+  #sourceEnded = false;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  readonly #listeners = new Set<(e: StreamEvent) => void>();
+
+  constructor(options: RepublisherOptions) {
+    this.name = options.name;
+    this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250 };
+    this.#timeline = newTimeline(this.#o.now());
+    this.#o.metrics.online.set({ stream: this.name }, 0);
+  }
+
+  async start(): Promise<void> {
+    this.#timer = setInterval(() => this.tick(), this.#o.tickMs);
+    this.#timer.unref();
+    await this.#o.source.start({
+      onPlaylist: (s) => this.#onPlaylist(s),
+      onStatus: (s) => this.#onSourceStatus(s),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#o.source.close();
+    await this.#draining;
+  }
+
+  /** Subscribe to online/offline changes. Returns the unsubscribe function. */
+  subscribe(listener: (e: StreamEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The current playlist, or undefined when there is nothing to play yet. No I/O, no rendering. */
+  playlist(): RenderedPlaylist | undefined {
+    return this.#rendered;
+  }
+
+  /** A segment or init section by its public name. No I/O: pinned window first, then the cache. */
+  lookup(file: string): CachedBody | undefined {
+    return this.#pinned.get(file) ?? this.#o.cache.get(this.#cacheKey(file));
+  }
+
+  get timeline(): Timeline {
+    return this.#timeline;
+  }
+
+  get online(): boolean {
+    return this.#timeline.live;
+  }
+
+  status(): StreamStatus {
+    const t = this.#timeline;
+    const src = this.#o.source.status();
+    return {
+      name: this.name,
+      online: t.live,
+      since: new Date(t.since).toISOString(),
+      source: { kind: this.#o.source.kind, description: this.#o.source.description, ...src, since: new Date(src.since).toISOString() },
+      playlistError: this.#playlistError,
+      targetDuration: t.targetDuration > 0 ? t.targetDuration : null,
+      mediaSequence: t.mediaSequence,
+      discontinuitySequence: t.discontinuitySequence,
+      segments: t.segments.length,
+      lastSegmentAt: t.lastSegmentAt === null ? null : new Date(t.lastSegmentAt).toISOString(),
+      offlineAfterSeconds: offlineTimeoutSeconds(t, this.#o),
+      playlistUrl: `/hls/${this.name}/index.m3u8`,
+    };
+  }
+
+  /** Checks for going offline and for retired segments whose grace period is over. Called by a timer. */
+  tick(): void {
+    const now = this.#o.now();
+    let t = this.#timeline;
+    if (isStale(t, now, this.#o)) {
+      this.#o.logger.info({ quietSeconds: offlineTimeoutSeconds(t, this.#o) }, 'no new segment for a while: stream offline');
+      t = goOffline(t, now);
+    }
+    t = expireRetired(t, now);
+    this.#commit(t);
+  }
+
+  #cacheKey(file: string): string {
+    return `${this.name}/${file}`;
+  }
+
+  #onSourceStatus(s: SourceStatus): void {
+    if (s.state === 'error') {
+      this.#o.metrics.sourceErrors.inc({ stream: this.name, code: s.error?.code ?? ErrorCode.SourceUnavailable });
+    }
+    // No playlist yet when we first looked: the first one that appears is a fresh start, not an old file.
+    if (s.state === 'waiting' && this.#tracker.name === null && !this.#tracker.primed) {
+      this.#tracker = { ...this.#tracker, primed: true, name: '' };
+    }
+  }
+
+  #onPlaylist(snapshot: PlaylistSnapshot): void {
+    if (this.#closed) return;
+    this.#pending = snapshot;
+    if (this.#draining === null) {
+      this.#draining = this.#drain().finally(() => {
+        this.#draining = null;
+      });
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending !== null && !this.#closed) {
+      const snapshot = this.#pending;
+      this.#pending = null;
+      try {
+        await this.#process(snapshot);
+      } catch (err) {
+        // A bug, not bad input: keep relaying.
+        this.#o.logger.error({ err }, 'unexpected error while republishing');
+      }
+    }
+  }
+
+  async #process(snapshot: PlaylistSnapshot): Promise<void> {
+    let playlist: SourcePlaylist;
+    try {
+      playlist = parsePlaylist(snapshot.text);
+    } catch (err) {
+      const summary = errorSummary(err);
+      if (this.#playlistError?.message !== summary.message) {
+        this.#o.logger.warn({ code: summary.code, file: snapshot.name }, `OBS's playlist is unusable: ${summary.message}`);
+      }
+      this.#playlistError = summary;
+      this.#o.metrics.sourceErrors.inc({ stream: this.name, code: summary.code });
+      return;
+    }
+    this.#playlistError = null;
+    const plan = planIngest(this.#tracker, snapshot.name, playlist, this.#o.windowSeconds);
+    this.#tracker = plan.tracker;
+    if (plan.restarted && this.#timeline.segments.length > 0) {
+      this.#o.logger.info({ file: snapshot.name }, 'OBS started a new recording: continuing after a discontinuity');
+    }
+    let skipped = false;
+    for (const item of plan.items) {
+      if (this.#closed) return;
+      const ok = await this.#ingest(item, playlist, snapshot, skipped);
+      skipped = !ok;
+    }
+    this.#sourceEnded = plan.ended;
+    if (plan.ended && this.#timeline.live && this.#pending === null) {
+      this.#o.logger.info('OBS ended the stream (EXT-X-ENDLIST): stream offline');
+      this.#commit(goOffline(this.#timeline, this.#o.now()));
+    }
+  }
+
+  /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
+  async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
+    const { source, cache, metrics, logger } = this.#o;
+    let mapName: string | undefined;
+    let mapBody: CachedBody | undefined;
+    try {
+      if (item.mapUri !== undefined) {
+        const mapKey = `${item.epoch}\n${item.mapUri}`;
+        mapName = this.#maps.get(mapKey);
+        if (mapName === undefined) {
+          const bytes = await this.#read(`map\n${mapKey}`, item.mapUri);
+          mapName = `${this.#o.runId}-init${this.#nextMapId++}${extOf(item.mapUri, '.mp4')}`;
+          mapBody = makeBody(mapName, bytes, this.#o.now());
+          this.#maps.set(mapKey, mapName);
+        }
+      }
+      const bytes = await this.#read(`seg\n${item.epoch}\n${item.sourceMsn}\n${item.uri}`, item.uri);
+      const now = this.#o.now();
+      const name = `${this.#o.runId}-${this.#timeline.segments.length + this.#timeline.mediaSequence}${extOf(item.uri, '.ts')}`;
+      const body = makeBody(name, bytes, now);
+      if (mapName !== undefined && mapBody !== undefined) this.#store(mapName, mapBody);
+      this.#store(name, body);
+      const next = appendSegment(
+        this.#timeline,
+        {
+          name,
+          duration: item.duration,
+          discontinuity: item.discontinuity || afterSkip,
+          ...(mapName !== undefined ? { mapName } : {}),
+          ...(item.programDateTime !== undefined ? { programDateTime: item.programDateTime } : {}),
+          byteLength: body.bytes.byteLength,
+          sourceTargetDuration: playlist.targetDuration,
+          sourceVersion: playlist.version,
+          independentSegments: playlist.independentSegments,
+        },
+        now,
+        this.#o,
+      );
+      if (next.targetDuration !== this.#timeline.targetDuration && this.#timeline.live) {
+        logger.warn(
+          { from: this.#timeline.targetDuration, to: next.targetDuration, segment: item.uri, duration: item.duration },
+          "a segment is longer than the target duration: raising it (set OBS's keyframe interval to hls_time or less)",
+        );
+      }
+      this.#commit(next);
+      metrics.segmentsIngested.inc({ stream: this.name });
+      metrics.bytesIngested.inc({ stream: this.name }, body.bytes.byteLength);
+      metrics.relayLag.observe({ stream: this.name }, Math.max(0, now - snapshot.observedAt) / 1000);
+      metrics.cacheBytes.set(cache.bytes);
+      return true;
+    } catch (err) {
+      const e = toSharecastError(err, ErrorCode.SourceUnavailable);
+      metrics.sourceErrors.inc({ stream: this.name, code: e.code });
+      logger.warn({ code: e.code, segment: item.uri }, `skipping a segment: ${e.message}`);
+      return false;
+    }
+  }
+
+  /** Reads a file from the source with a few retries (the file can lag its listing on network shares). */
+  async #read(key: string, uri: string): Promise<Uint8Array> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      if (attempt > 0) await delay(RETRY_DELAYS_MS[attempt - 1] ?? 500);
+      if (this.#closed) break;
+      try {
+        return await this.#o.cache.load(`${this.name}\n${key}`, () => this.#o.source.readSegment(uri));
+      } catch (err) {
+        lastError = err;
+        const code = toSharecastError(err).code;
+        if (code === ErrorCode.PathOutsideSource) break;
+      }
+    }
+    throw lastError ?? toSharecastError(new Error('closed'));
+  }
+
+  #store(name: string, body: CachedBody): void {
+    this.#pinned.set(name, body);
+    this.#o.cache.set(this.#cacheKey(name), body);
+  }
+
+  /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
+  #commit(next: Timeline): void {
+    const prev = this.#timeline;
+    if (next === prev) return;
+    this.#timeline = next;
+    if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence) {
+      this.#render();
+    }
+    if (next.retired !== prev.retired || next.segments !== prev.segments) {
+      const keep = new Set(servableNames(next));
+      for (const name of this.#pinned.keys()) if (!keep.has(name)) this.#pinned.delete(name);
+    }
+    if (next.live !== prev.live) {
+      this.#o.metrics.online.set({ stream: this.name }, next.live ? 1 : 0);
+      const event: StreamEvent = { type: next.live ? 'online' : 'offline', stream: this.name, at: next.since };
+      if (next.live) this.#o.logger.info('stream online');
+      for (const l of this.#listeners) {
+        try {
+          l(event);
+        } catch (err) {
+          this.#o.logger.error({ err }, 'stream event listener failed');
+        }
+      }
+    }
+  }
+
+  #render(): void {
+    const text = renderPlaylist(this.#timeline);
+    if (text === null) {
+      this.#rendered = undefined;
+      return;
+    }
+    const body = Buffer.from(text, 'utf8');
+    const t = this.#timeline;
+    // RFC 8216 appendix B: cache a live playlist for about half a target duration.
+    const maxAge = Math.floor(t.targetDuration / 2);
+    this.#rendered = {
+      body,
+      etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`,
+      cacheControl: maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache',
+      lastModified: new Date(t.lastSegmentAt ?? this.#o.now()).toUTCString(),
+      timeline: t,
+    };
+  }
+
+  /** Whether OBS's playlist said it is finished. */
+  get sourceEnded(): boolean {
+    return this.#sourceEnded;
+  }
+}
+
+function extOf(uri: string, fallback: string): string {
+  const path = uri.split(/[?#]/)[0] ?? '';
+  const dot = path.lastIndexOf('.');
+  const ext = dot >= 0 ? path.slice(dot) : '';
+  return SAFE_EXT.test(ext) ? ext.toLowerCase() : fallback;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
