@@ -19,6 +19,8 @@ export interface HttpAppDeps {
   webDir: string;
   /** The streamer's own copy (--web); files missing there fall back to webDir. */
   overrideWebDir?: string | undefined;
+  /** Told of every playlist request (viewer presence for players without the page). */
+  onPlaylistRequest?: ((ctx: Koa.Context, stream: string) => void) | undefined;
   /** More routes (chat, admin…), mounted after /hls and /api/status. */
   extra?: Middleware[];
   startedAt?: number;

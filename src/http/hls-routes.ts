@@ -15,6 +15,8 @@ export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 export interface HlsRouteDeps {
   streams: StreamRegistry;
   metrics: RelayMetrics;
+  /** Told of every playlist request (viewer presence for players without the page). Must be cheap. */
+  onPlaylistRequest?: ((ctx: Context, stream: string) => void) | undefined;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface HlsRouteDeps {
  * answer is a lookup in memory (the playlist is rendered once per change, the
  * segments are held whole), never a file read, never rendering.
  */
-export function hlsRoutes({ streams, metrics }: HlsRouteDeps) {
+export function hlsRoutes({ streams, metrics, onPlaylistRequest }: HlsRouteDeps) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const path = ctx.path;
     if (!path.startsWith('/hls/')) return next();
@@ -39,6 +41,7 @@ export function hlsRoutes({ streams, metrics }: HlsRouteDeps) {
       return;
     }
     if (file === PLAYLIST_FILE) {
+      onPlaylistRequest?.(ctx, name);
       const playlist = stream.playlist();
       if (!playlist) {
         metrics.requests.inc({ route: 'playlist', status: '4xx' });
