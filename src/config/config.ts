@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   configFile: string | undefined;
   title: string;
+  /** Reserved in chat, with admin, moderator and system. */
+  streamerName: string | undefined;
   offlineImage: string | undefined;
   poll: boolean;
   pollIntervalMs: number;

@@ -67,6 +67,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     dataDir: abs(v('data')) ?? resolve(input.cwd, 'data'),
     configFile: abs(v('config')),
     title: v('title'),
+    streamerName: v('streamerName'),
     offlineImage: abs(v('offlineImage')),
     poll: v('poll'),
     pollIntervalMs: v('pollInterval'),

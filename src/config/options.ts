@@ -35,6 +35,7 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'data', flag: 'data', type: 'string', default: './data', arg: 'DIR', help: 'Folder for state that outlives a restart (chat history, admin token, offline image).' },
   { key: 'config', flag: 'config', type: 'string', default: undefined, arg: 'FILE', help: 'A YAML or JSON config file. Flags and SHARECAST_* variables override it.' },
   { key: 'title', flag: 'title', type: 'string', default: 'sharecast', arg: 'TEXT', help: 'Title of the stream, shown on the page and in /api/status.' },
+  { key: 'streamerName', flag: 'streamer-name', type: 'string', default: undefined, arg: 'NAME', help: 'Your name in chat: viewers cannot take it (nor admin, moderator or system).' },
   { key: 'offlineImage', flag: 'offline-image', type: 'string', default: undefined, arg: 'FILE', help: 'PNG, JPEG or WebP image shown while the stream is offline. Default: a built-in image.' },
   { key: 'poll', flag: 'poll', type: 'boolean', default: false, help: 'Poll folder sources instead of waiting for file events. Needed on network mounts (CIFS, NFS), which sharecast detects by itself on Linux.' },
   { key: 'pollInterval', flag: 'poll-interval', type: 'number', default: 250, arg: 'MS', help: 'How often a polled source (SMB, or a folder with --poll) is asked whether the playlist changed, in milliseconds (50-10000).' },

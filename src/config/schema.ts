@@ -63,6 +63,7 @@ export const OPTION_SCHEMAS = {
   data: nonEmpty('a folder path'),
   config: nonEmpty('a file path').optional(),
   title: z.string({ error: 'expected text' }).trim().min(1, 'expected 1-120 characters').max(120, 'expected 1-120 characters'),
+  streamerName: z.string({ error: 'expected a name' }).trim().min(1, 'expected 1-30 characters').max(30, 'expected 1-30 characters').optional(),
   offlineImage: nonEmpty('an image file path').optional(),
   poll: booleanSchema,
   pollInterval: numberIn(50, 10_000, 'milliseconds'),
