@@ -48,6 +48,8 @@ export function parsePlaylist(text: string): SourcePlaylist {
   if (m.playlists && m.playlists.length > 0) {
     invalid('this is a multivariant (master) playlist; point sharecast at the media playlist OBS writes');
   }
+  const untimed = firstUriWithoutExtinf(body);
+  if (untimed !== undefined) invalid(`segment "${untimed.slice(0, 200)}" has no #EXTINF duration before it`);
   const raw = m.segments ?? [];
   const segments: SourceSegment[] = [];
   for (const [i, s] of raw.entries()) {
@@ -85,6 +87,25 @@ export function parsePlaylist(text: string): SourcePlaylist {
     endList: m.endList === true || m.playlistType === 'VOD',
     segments,
   };
+}
+
+/**
+ * m3u8-parser quietly gives a segment without #EXTINF the target duration;
+ * RFC 8216 4.3.2.1 requires the tag, and a guessed duration would be a lie
+ * in the relay's playlist.
+ */
+function firstUriWithoutExtinf(body: string): string | undefined {
+  let timed = false;
+  for (const raw of body.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line.startsWith('#EXTINF')) timed = true;
+    else if (!line.startsWith('#')) {
+      if (!timed) return line;
+      timed = false;
+    }
+  }
+  return undefined;
 }
 
 function nonNegativeInt(v: unknown): number {
