@@ -1,0 +1,539 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  ALL_DIALECTS,
+  ChangeNotifyFlag,
+  Command,
+  CreateOption,
+  Dialect,
+  dialectName,
+  FileInfoClass,
+  HASH_ALGORITHM_SHA512,
+  HeaderFlag,
+  NtStatus,
+  QueryDirectoryFlag,
+  SecurityMode,
+  SessionFlag,
+  ShareFlag,
+} from './constants.js';
+import { SmbConnection, type IncomingMessage, type OutgoingMessage } from './connection.js';
+import { SmbError, SmbStatusError } from './errors.js';
+import {
+  decodeCloseResponse,
+  decodeCreateResponse,
+  decodeDirectoryInformation,
+  decodeNotifyInformation,
+  decodeOutputBuffer,
+  decodeReadResponse,
+  decodeStandardInformation,
+  encodeChangeNotifyRequest,
+  encodeCloseRequest,
+  encodeCreateRequest,
+  encodeQueryDirectoryRequest,
+  encodeQueryInfoRequest,
+  encodeReadRequest,
+  RELATED_FILE_ID,
+  type DirectoryEntry,
+  type FileId,
+  type FileMeta,
+  type NotifyEntry,
+  type StandardInformation,
+} from './file-messages.js';
+import { CLIENT_CAPABILITIES, decodeNegotiateResponse, encodeNegotiateRequest, type NegotiateResponse } from './negotiate.js';
+import { NtlmClient } from './ntlm.js';
+import {
+  decodeSessionSetupResponse,
+  decodeTreeConnectResponse,
+  encodeEmptyRequest,
+  encodeSessionSetupRequest,
+  encodeTreeConnectRequest,
+} from './session-messages.js';
+import { createSigner, type SigningAlgorithm } from './signing.js';
+import { decodeNegTokenResp, encodeNegTokenInit, encodeNegTokenResp } from './spnego.js';
+
+/**
+ * A focused, read-only SMB2/3 client: NEGOTIATE (2.0.2 to 3.1.1), NTLMv2
+ * SESSION_SETUP with signing, TREE_CONNECT to one share, and CREATE / READ /
+ * QUERY_INFO / QUERY_DIRECTORY / CLOSE / CHANGE_NOTIFY / ECHO, compounded where
+ * that saves round trips. Every request has a deadline; when one passes, or
+ * the connection drops, the client closes and emits 'close' once. Reconnecting
+ * is the caller's job (a new client).
+ */
+
+export interface SmbClientOptions {
+  host: string;
+  port: number;
+  share: string;
+  /** Empty user and password sign in anonymously (guest shares). */
+  user: string;
+  password: string;
+  domain: string;
+  /** Deadline for each request. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Dialects to offer. Default: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1. */
+  dialects?: readonly number[];
+  /** Send ECHO after this long without traffic. Default 30 000 ms; 0 turns it off. */
+  keepAliveMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SmbSessionInfo {
+  dialect: number;
+  dialectName: string;
+  /** How requests are signed: 'none' only for guest and anonymous sessions. */
+  signing: SigningAlgorithm | 'none';
+  serverRequiresSigning: boolean;
+  guest: boolean;
+  anonymous: boolean;
+  maxReadSize: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface FileHandle {
+  fileId: FileId;
+  meta: FileMeta;
+}
+
+export interface PollResult {
+  meta: FileMeta;
+  /** The first `readLength` bytes; undefined for a directory. */
+  data: Buffer | undefined;
+}
+
+const KIB64 = 0x10000;
+
+function creditCharge(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / KIB64));
+}
+
+/** The message, if its status is success or one of `ok`; else an SmbStatusError. */
+function check(msg: IncomingMessage | undefined, ...ok: number[]): IncomingMessage {
+  if (!msg) throw new SmbError('protocol', 'the server left a request unanswered');
+  const status = msg.header.status;
+  if (status === NtStatus.Success || ok.includes(status)) return msg;
+  throw new SmbStatusError(status, msg.header.command);
+}
+
+export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
+  readonly info: SmbSessionInfo;
+  private readonly conn: SmbConnection;
+  private readonly timeoutMs: number;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  private constructor(conn: SmbConnection, info: SmbSessionInfo, opts: SmbClientOptions) {
+    super();
+    this.conn = conn;
+    this.info = info;
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    conn.once('close', (err) => {
+      if (this.keepAlive) clearInterval(this.keepAlive);
+      this.emit('close', err);
+    });
+    const keepAliveMs = opts.keepAliveMs ?? 30_000;
+    if (keepAliveMs > 0) {
+      this.keepAlive = setInterval(() => {
+        if (Date.now() - conn.lastActivityAt >= keepAliveMs) this.echo().catch(() => undefined);
+      }, Math.max(250, Math.floor(keepAliveMs / 2)));
+      this.keepAlive.unref();
+    }
+  }
+
+  /** Connects, negotiates, signs in and connects to the share. */
+  static async connect(opts: SmbClientOptions): Promise<SmbClient> {
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const conn = await SmbConnection.connect({ host: opts.host, port: opts.port, timeoutMs, signal: opts.signal });
+    try {
+      const info = await handshake(conn, opts, timeoutMs);
+      return new SmbClient(conn, info, opts);
+    } catch (err) {
+      conn.destroy(err instanceof Error ? err : undefined);
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.conn.closed;
+  }
+
+  /** Messages and bytes sent and received on this connection. */
+  get counters(): Readonly<SmbConnection['counters']> {
+    return this.conn.counters;
+  }
+
+  private send(messages: OutgoingMessage[], opts: RequestOptions & { pendingTimeoutMs?: number } = {}): Promise<IncomingMessage[]> {
+    return this.conn
+      .send(messages, {
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+        signal: opts.signal,
+        pendingTimeoutMs: opts.pendingTimeoutMs,
+      })
+      .then((r) => r.responses);
+  }
+
+  /** How many bytes one READ may ask for now. */
+  private chunkSize(reserve: number): number {
+    const largeMtu = this.info.dialect !== Dialect.Smb202;
+    const max = largeMtu ? Math.min(this.info.maxReadSize, 4 * 1024 * 1024) : Math.min(this.info.maxReadSize, KIB64);
+    const byCredits = Math.max(1, this.conn.availableCredits - reserve) * KIB64;
+    return Math.max(KIB64, Math.min(max, byCredits));
+  }
+
+  /** Metadata of a file or folder: CREATE + CLOSE in one round trip. */
+  async stat(path: string, opts: RequestOptions = {}): Promise<FileMeta> {
+    const [create, close] = await this.send(
+      [
+        { command: Command.Create, body: encodeCreateRequest({ path }) },
+        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
+      ],
+      opts,
+    );
+    const meta = decodeCreateResponse(check(create).raw);
+    check(close);
+    return strip(meta);
+  }
+
+  /**
+   * One round trip: CREATE + READ(0, readLength) + CLOSE. Answers what the
+   * file (or folder) is now and its first bytes: the cheap "did it change?"
+   * question a poller asks.
+   */
+  async poll(path: string, readLength: number, opts: RequestOptions = {}): Promise<PollResult> {
+    const length = Math.min(readLength, this.chunkSize(2));
+    const [create, read, close] = await this.send(
+      [
+        { command: Command.Create, body: encodeCreateRequest({ path }) },
+        { command: Command.Read, body: encodeReadRequest(RELATED_FILE_ID, 0, length), creditCharge: creditCharge(length), related: true },
+        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
+      ],
+      opts,
+    );
+    const meta = strip(decodeCreateResponse(check(create).raw));
+    check(close);
+    if (meta.isDirectory) return { meta, data: undefined };
+    const r = check(read, NtStatus.EndOfFile);
+    const data = r.header.status === NtStatus.EndOfFile ? Buffer.alloc(0) : decodeReadResponse(r.raw);
+    return { meta, data: Buffer.from(data) };
+  }
+
+  /**
+   * Reads a whole file. Small files take one round trip (CREATE + READ +
+   * CLOSE); larger ones are then read in parallel chunks on a second handle.
+   * The result's `meta.endOfFile` is the size the server reported, which the
+   * caller compares with `data.length`.
+   */
+  async readFile(path: string, opts: RequestOptions = {}): Promise<{ data: Buffer; meta: FileMeta }> {
+    const first = this.chunkSize(2);
+    const [create, read, close] = await this.send(
+      [
+        { command: Command.Create, body: encodeCreateRequest({ path, createOptions: CreateOption.NonDirectoryFile }) },
+        { command: Command.Read, body: encodeReadRequest(RELATED_FILE_ID, 0, first), creditCharge: creditCharge(first), related: true },
+        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
+      ],
+      opts,
+    );
+    const meta = strip(decodeCreateResponse(check(create).raw));
+    check(close);
+    const r = check(read, NtStatus.EndOfFile);
+    const head = r.header.status === NtStatus.EndOfFile ? Buffer.alloc(0) : decodeReadResponse(r.raw);
+    if (BigInt(head.length) >= meta.endOfFile || head.length < first) {
+      return { data: Buffer.from(head), meta };
+    }
+    // Larger than one READ: open again and read the rest in parallel.
+    const handle = await this.open(path, CreateOption.NonDirectoryFile, opts);
+    try {
+      const size = Number(handle.meta.endOfFile);
+      const same = handle.meta.endOfFile === meta.endOfFile && handle.meta.lastWriteTime === meta.lastWriteTime;
+      const data = Buffer.alloc(size);
+      let filled = 0;
+      if (same) {
+        head.copy(data, 0, 0, Math.min(head.length, size));
+        filled = Math.min(head.length, size);
+      }
+      const got = await this.readRange(handle.fileId, data, filled, size, opts);
+      return { data: got < size ? data.subarray(0, got) : data, meta: handle.meta };
+    } finally {
+      await this.closeHandle(handle.fileId, opts).catch(() => undefined);
+    }
+  }
+
+  /** Fills `into` from `from` to `to` with parallel READs; returns where the data really ended. */
+  private async readRange(fileId: FileId, into: Buffer, from: number, to: number, opts: RequestOptions): Promise<number> {
+    let next = from;
+    let end = to;
+    const worker = async (): Promise<void> => {
+      while (next < end) {
+        const offset = next;
+        const length = Math.min(this.chunkSize(1), end - offset);
+        next += length;
+        const data = await this.read(fileId, offset, length, opts);
+        data.copy(into, offset);
+        if (data.length < length) end = Math.min(end, offset + data.length);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    return Math.min(end, to);
+  }
+
+  async open(path: string, createOptions = 0, opts: RequestOptions = {}): Promise<FileHandle> {
+    const [create] = await this.send([{ command: Command.Create, body: encodeCreateRequest({ path, createOptions }) }], opts);
+    const c = decodeCreateResponse(check(create).raw);
+    return { fileId: c.fileId, meta: strip(c) };
+  }
+
+  /** Up to `length` bytes at `offset`; fewer at the end of the file, none past it. */
+  async read(fileId: FileId, offset: number, length: number, opts: RequestOptions = {}): Promise<Buffer> {
+    const [read] = await this.send(
+      [{ command: Command.Read, body: encodeReadRequest(fileId, offset, length), creditCharge: creditCharge(length) }],
+      opts,
+    );
+    const r = check(read, NtStatus.EndOfFile);
+    return r.header.status === NtStatus.EndOfFile ? Buffer.alloc(0) : Buffer.from(decodeReadResponse(r.raw));
+  }
+
+  async queryStandardInfo(fileId: FileId, opts: RequestOptions = {}): Promise<StandardInformation> {
+    const [q] = await this.send(
+      [{ command: Command.QueryInfo, body: encodeQueryInfoRequest(fileId, FileInfoClass.FileStandardInformation, 24) }],
+      opts,
+    );
+    return decodeStandardInformation(decodeOutputBuffer(check(q).raw, 'QUERY_INFO'));
+  }
+
+  async closeHandle(fileId: FileId, opts: RequestOptions = {}): Promise<void> {
+    const [c] = await this.send([{ command: Command.Close, body: encodeCloseRequest(fileId) }], opts);
+    check(c);
+  }
+
+  /**
+   * Lists a folder (names matching `pattern`, '.' and '..' left out). Usually
+   * one round trip: CREATE + QUERY_DIRECTORY + CLOSE; a listing too long for
+   * one answer is read on to the end.
+   */
+  async readdir(path: string, pattern = '*', opts: RequestOptions = {}): Promise<DirectoryEntry[]> {
+    const outputLength = KIB64;
+    const [create, query, close] = await this.send(
+      [
+        { command: Command.Create, body: encodeCreateRequest({ path, createOptions: CreateOption.DirectoryFile }) },
+        {
+          command: Command.QueryDirectory,
+          body: encodeQueryDirectoryRequest(RELATED_FILE_ID, pattern, FileInfoClass.FileDirectoryInformation, QueryDirectoryFlag.RestartScans, outputLength),
+          related: true,
+        },
+        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
+      ],
+      opts,
+    );
+    check(create);
+    check(close);
+    const q = check(query, NtStatus.NoSuchFile, NtStatus.NoMoreFiles);
+    if (q.header.status !== NtStatus.Success) return [];
+    const buf = decodeOutputBuffer(q.raw, 'QUERY_DIRECTORY');
+    if (buf.length + 1024 <= outputLength) return visible(decodeDirectoryInformation(buf));
+    return this.readdirAll(path, pattern, opts);
+  }
+
+  private async readdirAll(path: string, pattern: string, opts: RequestOptions): Promise<DirectoryEntry[]> {
+    const handle = await this.open(path, CreateOption.DirectoryFile, opts);
+    try {
+      const out: DirectoryEntry[] = [];
+      for (let flags: number = QueryDirectoryFlag.RestartScans; ; flags = 0) {
+        const [q] = await this.send(
+          [
+            {
+              command: Command.QueryDirectory,
+              body: encodeQueryDirectoryRequest(handle.fileId, pattern, FileInfoClass.FileDirectoryInformation, flags, KIB64),
+            },
+          ],
+          opts,
+        );
+        const r = check(q, NtStatus.NoSuchFile, NtStatus.NoMoreFiles);
+        if (r.header.status !== NtStatus.Success) break;
+        out.push(...decodeDirectoryInformation(decodeOutputBuffer(r.raw, 'QUERY_DIRECTORY')));
+      }
+      return visible(out);
+    } finally {
+      await this.closeHandle(handle.fileId, opts).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Waits for a change in an open folder (CHANGE_NOTIFY). The server answers
+   * STATUS_PENDING at once and the real answer when something changes; this
+   * waits without a deadline until then or until `signal` aborts (which
+   * sends CANCEL).
+   */
+  async changeNotify(fileId: FileId, filter: number, opts: { signal?: AbortSignal; watchTree?: boolean } = {}): Promise<NotifyEntry[]> {
+    const [n] = await this.send(
+      [{ command: Command.ChangeNotify, body: encodeChangeNotifyRequest(fileId, filter, opts.watchTree ? ChangeNotifyFlag.WatchTree : 0, KIB64) }],
+      { signal: opts.signal, pendingTimeoutMs: Number.POSITIVE_INFINITY },
+    );
+    const r = check(n, NtStatus.NotifyEnumDir);
+    if (r.header.status === NtStatus.NotifyEnumDir) return [];
+    return decodeNotifyInformation(decodeOutputBuffer(r.raw, 'CHANGE_NOTIFY'));
+  }
+
+  /** ECHO: the keep-alive, and a cheap "is the server still there?". */
+  async echo(opts: RequestOptions = {}): Promise<void> {
+    const [e] = await this.send([{ command: Command.Echo, body: encodeEmptyRequest() }], opts);
+    check(e);
+  }
+
+  /** Disconnects from the share, logs off and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    if (!this.conn.closed) {
+      try {
+        await this.send([{ command: Command.TreeDisconnect, body: encodeEmptyRequest() }], { timeoutMs: 1000 });
+        await this.send([{ command: Command.Logoff, body: encodeEmptyRequest() }], { timeoutMs: 1000 });
+      } catch {
+        // The connection goes anyway.
+      }
+    }
+    this.conn.destroy();
+  }
+}
+
+function strip<T extends FileMeta>(m: T): FileMeta {
+  return {
+    creationTime: m.creationTime,
+    lastAccessTime: m.lastAccessTime,
+    lastWriteTime: m.lastWriteTime,
+    changeTime: m.changeTime,
+    allocationSize: m.allocationSize,
+    endOfFile: m.endOfFile,
+    attributes: m.attributes,
+    isDirectory: m.isDirectory,
+  };
+}
+
+function visible(entries: DirectoryEntry[]): DirectoryEntry[] {
+  return entries.filter((e) => e.name !== '.' && e.name !== '..');
+}
+
+/** The preauth integrity chain ([MS-SMB2] 3.2.5.2): H = SHA-512(H || message), one message at a time. */
+function chain(hash: Uint8Array, ...messages: Uint8Array[]): Uint8Array {
+  let h = hash;
+  for (const m of messages) h = new Uint8Array(createHash('sha512').update(h).update(m).digest());
+  return h;
+}
+
+/** NEGOTIATE, SESSION_SETUP (NTLMv2 in SPNEGO) and TREE_CONNECT. */
+async function handshake(conn: SmbConnection, opts: SmbClientOptions, timeoutMs: number): Promise<SmbSessionInfo> {
+  const send = (m: OutgoingMessage, sign = true): ReturnType<SmbConnection['send']> =>
+    conn.send([m], { timeoutMs, signal: opts.signal, sign });
+  const dialects = opts.dialects ?? ALL_DIALECTS;
+
+  // NEGOTIATE
+  const negotiate = await send(
+    {
+      command: Command.Negotiate,
+      body: encodeNegotiateRequest({
+        dialects,
+        securityMode: SecurityMode.SigningEnabled,
+        capabilities: CLIENT_CAPABILITIES,
+        clientGuid: new Uint8Array(randomBytes(16)),
+        preauthSalt: new Uint8Array(randomBytes(32)),
+      }),
+    },
+    false,
+  );
+  const negMsg = check(negotiate.responses[0]);
+  let neg: NegotiateResponse;
+  try {
+    neg = decodeNegotiateResponse(negMsg.raw);
+  } catch (err) {
+    throw new SmbError('protocol', (err as Error).message, { cause: err });
+  }
+  if (!dialects.includes(neg.dialect)) {
+    throw new SmbError('protocol', `the server chose ${dialectName(neg.dialect)}, which was not offered`);
+  }
+  conn.dialect = neg.dialect;
+  let preauth: Uint8Array | undefined;
+  if (neg.dialect === Dialect.Smb311) {
+    if (neg.preauthHashAlgorithm !== HASH_ALGORITHM_SHA512) {
+      throw new SmbError('protocol', 'the server chose SMB 3.1.1 without SHA-512 preauth integrity');
+    }
+    preauth = chain(new Uint8Array(64), negotiate.requests[0] as Buffer, negMsg.raw);
+  }
+  const serverRequiresSigning = (neg.securityMode & SecurityMode.SigningRequired) !== 0;
+
+  // SESSION_SETUP, round 1: NTLM NEGOTIATE in a SPNEGO NegTokenInit.
+  const ntlm = new NtlmClient({ user: opts.user, password: opts.password, domain: opts.domain });
+  const first = await send(
+    { command: Command.SessionSetup, body: encodeSessionSetupRequest(SecurityMode.SigningEnabled, encodeNegTokenInit(ntlm.negotiate())) },
+    false,
+  );
+  const m1 = check(first.responses[0], NtStatus.MoreProcessingRequired);
+  if (m1.header.status !== NtStatus.MoreProcessingRequired) {
+    throw new SmbError('protocol', 'the server finished SESSION_SETUP without an NTLM challenge');
+  }
+  conn.sessionId = m1.header.sessionId;
+  if (preauth) preauth = chain(preauth, first.requests[0] as Buffer, m1.raw);
+  let challenge: Uint8Array | undefined;
+  try {
+    const buf = decodeSessionSetupResponse(m1.raw).securityBuffer;
+    challenge = buf[0] === 0xa1 ? decodeNegTokenResp(buf).responseToken : buf;
+  } catch (err) {
+    throw new SmbError('protocol', `bad SPNEGO answer: ${(err as Error).message}`, { cause: err });
+  }
+  if (!challenge) throw new SmbError('protocol', 'the server sent no NTLM challenge');
+
+  // Round 2: NTLM AUTHENTICATE.
+  let auth;
+  try {
+    auth = ntlm.authenticate(challenge);
+  } catch (err) {
+    throw new SmbError('protocol', (err as Error).message, { cause: err });
+  }
+  const second = await send(
+    { command: Command.SessionSetup, body: encodeSessionSetupRequest(SecurityMode.SigningEnabled, encodeNegTokenResp(auth.message)) },
+    false,
+  );
+  if (preauth) preauth = chain(preauth, second.requests[0] as Buffer);
+  const m2 = check(second.responses[0]);
+  const session = decodeSessionSetupResponse(m2.raw);
+  const guest = (session.sessionFlags & SessionFlag.IsGuest) !== 0;
+  const anonymous = auth.anonymous || (session.sessionFlags & SessionFlag.IsNull) !== 0;
+  if (session.sessionFlags & SessionFlag.EncryptData) {
+    throw new SmbError('protocol', 'the server requires SMB3 encryption for this session, which sharecast does not support');
+  }
+  let signing: SigningAlgorithm | 'none' = 'none';
+  if (!guest && !anonymous && auth.sessionKey) {
+    const signer = createSigner(neg.dialect, auth.sessionKey, preauth);
+    const signed = (m2.header.flags & HeaderFlag.Signed) !== 0;
+    if (signed && !signer.verify(m2.raw)) {
+      throw new SmbError('signature', 'the final SESSION_SETUP response did not verify: signing keys disagree');
+    }
+    if (!signed && neg.dialect === Dialect.Smb311) {
+      throw new SmbError('signature', 'the server did not sign the final SMB 3.1.1 SESSION_SETUP response');
+    }
+    conn.signer = signer;
+    signing = signer.algorithm;
+  }
+
+  // TREE_CONNECT
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const tree = await send({ command: Command.TreeConnect, body: encodeTreeConnectRequest(`\\\\${host}\\${opts.share}`) });
+  const t = check(tree.responses[0]);
+  const share = decodeTreeConnectResponse(t.raw);
+  if (share.shareFlags & ShareFlag.EncryptData) {
+    throw new SmbError('protocol', `share "${opts.share}" requires SMB3 encryption, which sharecast does not support`);
+  }
+  conn.treeId = t.header.treeId;
+  return {
+    dialect: neg.dialect,
+    dialectName: dialectName(neg.dialect),
+    signing,
+    serverRequiresSigning,
+    guest,
+    anonymous,
+    maxReadSize: neg.maxReadSize,
+  };
+}
+

@@ -1,0 +1,208 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A throwaway Samba for tests: Debian's smbd in the foreground on 127.0.0.1
+ * and a free high port, with its config, state and shares in a temp folder
+ * and a test user in its own passdb. smbd makes itself a process-group
+ * leader, so stopping it kills the whole group (its per-connection children
+ * too) and never the test runner.
+ */
+
+export const SAMBA_USER = 'sharecast-test';
+
+export interface SambaOptions {
+  /** Extra [global] lines, e.g. { 'server signing': 'mandatory' }. */
+  global?: Record<string, string>;
+  /** Shares by name; each gets a folder under the temp dir unless `path` is given. Default: { share: {} }. */
+  shares?: Record<string, Record<string, string>>;
+  password?: string;
+}
+
+export interface SambaServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly dir: string;
+  /** The local folder behind a share. */
+  sharePath(name?: string): string;
+  /** smbd's own output so far (for failure messages). */
+  log(): string;
+  /** SIGKILL to smbd and all its children, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts smbd again on the same port with the same config. */
+  start(): Promise<void>;
+  /** SIGSTOP / SIGCONT the whole smbd process group: a server that hangs. */
+  pause(): void;
+  resume(): void;
+  /** Stops smbd and removes the temp folder. */
+  cleanup(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function ensureUnixUser(): void {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (spawnSync('id', ['-u', SAMBA_USER], { stdio: 'ignore' }).status === 0) return;
+    spawnSync('useradd', ['-M', '-s', '/usr/sbin/nologin', SAMBA_USER], { stdio: 'ignore' });
+    if (spawnSync('id', ['-u', SAMBA_USER], { stdio: 'ignore' }).status === 0) return;
+    // Another test file may hold the passwd lock; wait a little.
+    spawnSync('sleep', ['0.2']);
+  }
+  throw new Error(`could not create the Unix user ${SAMBA_USER} (the Samba tests run as root)`);
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new Error('the Samba tests need root (smbd, useradd, smbpasswd)');
+  }
+  ensureUnixUser();
+  const dir = mkdtempSync(join(tmpdir(), 'sharecast-samba-'));
+  // The test user must be able to walk down to the shares.
+  chmodSync(dir, 0o755);
+  for (const d of ['state', 'cache', 'lock', 'pid', 'private', 'ncalrpc', 'log']) mkdirSync(join(dir, d), { recursive: true });
+  const port = await freePort();
+  const password = opts.password ?? 'Sharecast-test-1';
+  const shares = opts.shares ?? { share: {} };
+  const sharePaths: Record<string, string> = {};
+  const lines = [
+    '[global]',
+    `  smb ports = ${port}`,
+    '  interfaces = 127.0.0.1',
+    '  bind interfaces only = yes',
+    `  state directory = ${dir}/state`,
+    `  cache directory = ${dir}/cache`,
+    `  lock directory = ${dir}/lock`,
+    `  pid directory = ${dir}/pid`,
+    `  private dir = ${dir}/private`,
+    `  ncalrpc dir = ${dir}/ncalrpc`,
+    `  log file = ${dir}/log/log.%m`,
+    `  passdb backend = tdbsam:${dir}/private/passdb.tdb`,
+    '  server role = standalone server',
+    '  map to guest = Bad User',
+    '  load printers = no',
+    '  printing = bsd',
+    '  printcap name = /dev/null',
+    '  disable spoolss = yes',
+    '  disable netbios = yes',
+    ...Object.entries(opts.global ?? {}).map(([k, v]) => `  ${k} = ${v}`),
+  ];
+  for (const [name, options] of Object.entries(shares)) {
+    const path = options.path ?? join(dir, 'shares', name);
+    mkdirSync(path, { recursive: true, mode: 0o755 });
+    chmodSync(path, 0o755);
+    sharePaths[name] = path;
+    lines.push(`[${name}]`, `  path = ${path}`, '  read only = yes');
+    for (const [k, v] of Object.entries(options)) if (k !== 'path') lines.push(`  ${k} = ${v}`);
+  }
+  const conf = join(dir, 'smb.conf');
+  writeFileSync(conf, `${lines.join('\n')}\n`);
+  const add = spawnSync('smbpasswd', ['-c', conf, '-s', '-a', SAMBA_USER], { input: `${password}\n${password}\n`, encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`smbpasswd failed: ${add.stderr || add.stdout}`);
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-64 * 1024);
+  };
+
+  const start = async (): Promise<void> => {
+    const c = spawn('smbd', ['-s', conf, '-F', '--debug-stdout', '-d', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    running.add(c);
+    c.stdout?.on('data', append);
+    c.stderr?.on('data', append);
+    let exited = false;
+    c.once('exit', () => {
+      exited = true;
+      running.delete(c);
+    });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`smbd exited at start:\n${output}`);
+      if (await canConnect(port)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    killGroup(c, 'SIGKILL');
+    throw new Error(`smbd did not listen on port ${port} within 15 s:\n${output}`);
+  };
+
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    killGroup(c, signal);
+    const timer = setTimeout(() => killGroup(c, 'SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+    // The per-connection children are in the same group; make sure none is left.
+    killGroup(c, 'SIGKILL');
+  };
+
+  await start();
+  return {
+    host: '127.0.0.1',
+    port,
+    user: SAMBA_USER,
+    password,
+    dir,
+    sharePath: (name = 'share') => {
+      const p = sharePaths[name];
+      if (!p) throw new Error(`no share ${name}`);
+      return p;
+    },
+    log: () => output,
+    kill: () => stopWith('SIGKILL'),
+    start,
+    pause: () => child && killGroup(child, 'SIGSTOP'),
+    resume: () => child && killGroup(child, 'SIGCONT'),
+    cleanup: async () => {
+      if (child) killGroup(child, 'SIGCONT');
+      await stopWith('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
