@@ -17,6 +17,8 @@ export interface SourceTracker {
   ended: boolean;
   /** Counts OBS (re)starts seen: a new recording, a sequence that went back, reused names. */
   epoch: number;
+  /** A restart was seen in a version that listed no segment: the next segment taken starts after a discontinuity. */
+  discontinuityPending: boolean;
 }
 
 /** A segment the relay should read and publish, in order. */
@@ -41,7 +43,7 @@ export interface IngestPlan {
 const RECENT_LIMIT = 64;
 
 export function newSourceTracker(): SourceTracker {
-  return { name: null, lastMsn: null, recent: [], primed: false, ended: false, epoch: 0 };
+  return { name: null, lastMsn: null, recent: [], primed: false, ended: false, epoch: 0, discontinuityPending: false };
 }
 
 /**
@@ -92,7 +94,7 @@ export function planIngest(tracker: SourceTracker, name: string, playlist: Sourc
   const items: IngestItem[] = kept.map((e, i) => ({
     ...e,
     epoch,
-    discontinuity: e.discontinuity || (i === 0 && (restarted || gap || (dropped && tracker.primed))),
+    discontinuity: e.discontinuity || (i === 0 && (restarted || gap || (dropped && tracker.primed) || tracker.discontinuityPending)),
   }));
 
   const noNews = items.length === 0 && !restarted;
@@ -104,6 +106,7 @@ export function planIngest(tracker: SourceTracker, name: string, playlist: Sourc
       primed: tracker.primed || items.length > 0,
       ended: playlist.endList,
       epoch: noNews ? tracker.epoch : epoch,
+      discontinuityPending: items.length === 0 && (restarted || tracker.discontinuityPending),
     },
     items,
     restarted,
