@@ -52,6 +52,7 @@ export function hlsRoutes({ streams, metrics, onPlaylistRequest }: HlsRouteDeps)
       ctx.set('Cache-Control', playlist.cacheControl);
       ctx.set('ETag', playlist.etag);
       ctx.set('Last-Modified', playlist.lastModified);
+      ctx.status = 200; // ctx.fresh only looks at 2xx answers
       if (ctx.fresh) {
         ctx.status = 304;
         metrics.requests.inc({ route: 'playlist', status: '3xx' });
@@ -86,6 +87,7 @@ function serveBody(ctx: Context, body: CachedBody): void {
   ctx.set('ETag', body.etag);
   ctx.set('Last-Modified', body.lastModified);
   ctx.set('Accept-Ranges', 'bytes');
+  ctx.status = 200; // ctx.fresh only looks at 2xx answers
   if (ctx.fresh) {
     ctx.status = 304;
     return;

@@ -1,0 +1,96 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/** How OBS's "Custom Output (FFmpeg)" would be set up, as ffmpeg hls muxer options. */
+export interface ObsOptions {
+  /** Folder OBS writes into. */
+  dir: string;
+  /** Playlist file name; OBS's "Output to File" uses names like "2026-11-20 18-04-15.m3u8". */
+  playlist?: string;
+  hlsTime?: number;
+  listSize?: number;
+  /** hls_flags, e.g. ['delete_segments', 'temp_file']. */
+  flags?: string[];
+  segmentType?: 'mpegts' | 'fmp4';
+  /** Frame size, default 320x180. */
+  size?: string;
+  /** Stop by itself after this many seconds of media. */
+  duration?: number;
+  /** Extra ffmpeg arguments placed before the output. */
+  extra?: string[];
+}
+
+export interface Obs {
+  process: ChildProcess;
+  playlistPath: string;
+  /** Stops like OBS's "Stop Recording": ffmpeg finishes the playlist with EXT-X-ENDLIST. */
+  stop(): Promise<void>;
+  /** Kills ffmpeg like a crash: no ENDLIST, maybe a truncated last segment. */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+export function ffmpegArgs(o: ObsOptions): string[] {
+  const playlist = o.playlist ?? 'stream.m3u8';
+  const base = playlist.replace(/\.m3u8$/i, '');
+  const fmp4 = o.segmentType === 'fmp4';
+  const hlsTime = o.hlsTime ?? 1;
+  const fps = 30;
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re'];
+  const dur = o.duration === undefined ? [] : [':duration=', String(o.duration)];
+  args.push('-f', 'lavfi', '-i', `testsrc2=size=${o.size ?? '320x180'}:rate=${fps}${dur.join('')}`);
+  args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000${dur.join('')}`);
+  args.push(
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+    '-g', String(fps * hlsTime), '-keyint_min', String(fps * hlsTime), '-sc_threshold', '0',
+    '-b:v', '300k',
+    '-c:a', 'aac', '-b:a', '48k',
+    ...(o.extra ?? []),
+    '-f', 'hls',
+    '-hls_time', String(hlsTime),
+    '-hls_list_size', String(o.listSize ?? 5),
+  );
+  if (o.flags && o.flags.length > 0) args.push('-hls_flags', o.flags.join('+'));
+  if (fmp4) {
+    args.push('-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', `${base}_init.mp4`);
+    args.push('-hls_segment_filename', join(o.dir, `${base}%d.m4s`));
+  } else {
+    args.push('-hls_segment_filename', join(o.dir, `${base}%d.ts`));
+  }
+  args.push(join(o.dir, playlist));
+  return args;
+}
+
+/** Starts a real ffmpeg writing live HLS into a folder, as OBS does. */
+export function startObs(o: ObsOptions): Obs {
+  const child = spawn('ffmpeg', ffmpegArgs(o), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+  });
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    process: child,
+    playlistPath: join(o.dir, o.playlist ?? 'stream.m3u8'),
+    stop: () => end('SIGINT'),
+    kill: () => end('SIGKILL'),
+    exited,
+    stderr: () => err,
+  };
+}
+
+/** Fails loudly when ffmpeg is missing instead of skipping: npm test installs it. */
+export function requireFfmpeg(): void {
+  const r = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('ffmpeg is not installed: run `npm test` (it installs it) or `apt-get install ffmpeg`');
+}

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { parseRelayPlaylist, type Relay, type RelayPlaylist } from './relay.js';
+
+/**
+ * Plays the part of a viewer: polls the relay's playlist, fetches every new
+ * segment once, and records every HTTP status, so a test can assert the
+ * viewer-visible invariants afterwards (no 5xx, monotonic sequence numbers, a
+ * name never reused for other bytes).
+ */
+export class RelayWatcher {
+  readonly statuses: Array<{ path: string; status: number; at: number }> = [];
+  readonly playlists: RelayPlaylist[] = [];
+  /** Segment URI -> sha1 of its bytes. */
+  readonly segmentHashes = new Map<string, string>();
+  readonly #relay: Relay;
+  readonly #stream: string;
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+  #lastText = '';
+
+  constructor(relay: Relay, stream = 'live') {
+    this.#relay = relay;
+    this.#stream = stream;
+  }
+
+  start(intervalMs = 150): this {
+    this.#timer = setInterval(() => void this.poll(), intervalMs);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    while (this.#busy) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  get latest(): RelayPlaylist | undefined {
+    return this.playlists.at(-1);
+  }
+
+  serverErrors(): Array<{ path: string; status: number }> {
+    return this.statuses.filter((s) => s.status >= 500);
+  }
+
+  async poll(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const path = `/hls/${this.#stream}/index.m3u8`;
+      const res = await this.#relay.get(path);
+      this.statuses.push({ path, status: res.status, at: Date.now() });
+      const text = await res.text();
+      if (res.status !== 200 || text === this.#lastText) return;
+      this.#lastText = text;
+      const pl = parseRelayPlaylist(text);
+      this.playlists.push(pl);
+      const wanted = new Set<string>();
+      for (const s of pl.segments) {
+        wanted.add(s.uri);
+        if (s.map) wanted.add(s.map);
+      }
+      for (const uri of wanted) {
+        if (this.segmentHashes.has(uri)) continue;
+        const p = `/hls/${this.#stream}/${uri}`;
+        const r = await this.#relay.get(p);
+        this.statuses.push({ path: p, status: r.status, at: Date.now() });
+        const bytes = Buffer.from(await r.arrayBuffer());
+        if (r.status === 200) this.segmentHashes.set(uri, sha1(bytes));
+      }
+    } catch {
+      // a refused connection while the server stops; statuses tell the rest
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * RFC 8216 across every playlist version seen: the media sequence and the
+   * discontinuity sequence never go back, and a media sequence number always
+   * names the same segment. Returns the problems found (empty when fine).
+   */
+  sequenceProblems(): string[] {
+    const problems: string[] = [];
+    const byMsn = new Map<number, string>();
+    let prev: RelayPlaylist | undefined;
+    for (const pl of this.playlists) {
+      if (prev && pl.mediaSequence < prev.mediaSequence) problems.push(`media sequence went back ${prev.mediaSequence} -> ${pl.mediaSequence}`);
+      if (prev && pl.discontinuitySequence < prev.discontinuitySequence) problems.push(`discontinuity sequence went back ${prev.discontinuitySequence} -> ${pl.discontinuitySequence}`);
+      for (const s of pl.segments) {
+        const known = byMsn.get(s.msn);
+        if (known !== undefined && known !== s.uri) problems.push(`msn ${s.msn} named ${known}, later ${s.uri}`);
+        byMsn.set(s.msn, s.uri);
+      }
+      prev = pl;
+    }
+    return problems;
+  }
+}
+
+export function sha1(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
