@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SegmentCache } from './cache/segment-cache.js';
@@ -8,11 +8,16 @@ import { helpText } from './config/help-text.js';
 import { loadConfig } from './config/load-config.js';
 import { describeSourceSpec } from './config/source-spec.js';
 import { isSharecastError } from './errors.js';
+import { adminAuth } from './http/admin-auth.js';
+import { resolveAdminToken } from './http/admin-token.js';
 import { createHttpApp } from './http/app.js';
 import { listen, type Listening } from './http/listen.js';
+import { offlineImageRoutes } from './http/offline-image-routes.js';
+import { vendorRoutes } from './http/vendor-routes.js';
 import { createSource } from './ingest/create-source.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
+import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
 import { Republisher } from './stream/republisher.js';
 import { StreamRegistry } from './stream/stream-registry.js';
@@ -66,6 +71,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.info({ stream: spec.name, source: describeSourceSpec(spec) }, `stream "${spec.name}" from ${describeSourceSpec(spec)}`);
   }
 
+  const admin = await resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir, logger: logger.child({ module: 'admin' }) });
+  const adminGuard = adminAuth(admin.token);
+  const builtinImage = [config.webDir, join(ROOT, 'web')].map((d) => d && join(d, 'img', 'offline.svg')).find((p) => p && existsSync(p));
+  const offlineImage = new OfflineImageStore({
+    dataDir: config.dataDir,
+    configuredPath: config.offlineImage,
+    builtinPath: builtinImage ?? join(ROOT, 'web', 'img', 'offline.svg'),
+    logger: logger.child({ module: 'site' }),
+  });
+  await offlineImage.init();
+  
   const app = createHttpApp({
     logger: logger.child({ module: 'http' }),
     metrics,
@@ -74,6 +90,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     viewers: { count: () => 0 },
     webDir: join(ROOT, 'web'),
     overrideWebDir: config.webDir,
+    extra: [vendorRoutes(), offlineImageRoutes({ store: offlineImage, adminGuard })],
   });
   const server: Listening = await listen(app, config.listen.host, config.listen.port);
   await Promise.all(streams.all().map((s) => s.start()));

@@ -1,0 +1,8 @@
+// /embed/video: the player only, for iframes. Status by polling (no chat socket).
+import { PageState } from './page-state.js';
+import { LivePlayer } from './player.js';
+import { StatusPoller } from './status.js';
+
+const player = new LivePlayer(/** @type {HTMLElement} */ (document.querySelector('[data-player]')));
+const state = new PageState({ player });
+new StatusPoller({ onStatus: (s) => state.applyStatus(s), intervalMs: 3000 }).start();

@@ -1,0 +1,262 @@
+// The live player: hls.js where the browser has Media Source Extensions,
+// native HLS otherwise (Safari on iOS). Shows the offline image while the
+// stream is down and starts playing again by itself when it comes back.
+//
+// hls.js treats a 404 playlist as fatal and never retries it, and stops
+// loading once the playlist ends (EXT-X-ENDLIST). So the page never relies on
+// hls.js to notice a comeback: whoever owns the player calls setOnline() from
+// the server's status (WebSocket frames or GET /api/status), and the player
+// builds a fresh hls.js instance each time the stream goes live.
+import Hls from '/vendor/hls.min.mjs';
+
+/**
+ * Tuned for low delay on a live stream. Change these to taste:
+ * the delay is about liveSyncDurationCount × the segment length (OBS's
+ * hls_time), plus the time the relay takes to notice a new segment.
+ */
+export const HLS_CONFIG = {
+  workerPath: '/vendor/hls.worker.js',
+  // Start this many segment durations behind the live edge (hls.js default: 3).
+  liveSyncDurationCount: 2.5,
+  // Further behind than this many segment durations: jump forward.
+  liveMaxLatencyDurationCount: 6,
+  // Behind the target: catch up by playing up to 10 % faster (1 = off).
+  maxLiveSyncPlaybackRate: 1.1,
+  // Each stall moves the target back by this many seconds (fewer stalls on a slow line).
+  liveSyncOnStallIncrease: 1,
+  // Keep little video behind the playhead and not much ahead: a live page needs neither.
+  backBufferLength: 10,
+  maxBufferLength: 12,
+  // 5xx and timeouts are retried by hls.js itself; a 404 is not (the page handles that).
+};
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10000;
+/** After the stream ends, play out what is buffered for at most this long. */
+const DRAIN_MAX_MS = 8000;
+
+export class LivePlayer {
+  /**
+   * @param {HTMLElement} root the [data-player] element
+   * @param {{ playlistUrl?: string, onLatency?: (seconds: number|null) => void,
+   *   onPlaylistUrl?: (url: string) => void }} [options]
+   */
+  constructor(root, options = {}) {
+    this.root = root;
+    this.video = /** @type {HTMLVideoElement} */ (root.querySelector('[data-player-video]'));
+    this.offline = /** @type {HTMLElement} */ (root.querySelector('[data-player-offline]'));
+    this.offlineImage = /** @type {HTMLImageElement|null} */ (root.querySelector('[data-player-offline-image]'));
+    this.unmute = /** @type {HTMLButtonElement|null} */ (root.querySelector('[data-player-unmute]'));
+    this.message = /** @type {HTMLElement|null} */ (root.querySelector('[data-player-message]'));
+    this.playlistUrl = options.playlistUrl ?? '/hls/live/index.m3u8';
+    this.onLatency = options.onLatency ?? (() => {});
+    this.onPlaylistUrl = options.onPlaylistUrl ?? (() => {});
+
+    /** @type {'unknown'|'offline'|'starting'|'live'|'draining'} */
+    this.mode = 'unknown';
+    this.online = false;
+    /** @type {Hls|null} */
+    this.hls = null;
+    this.native = false;
+    this.retries = 0;
+    this.retryTimer = 0;
+    this.drainTimer = 0;
+    this.mediaErrorRecoveredAt = 0;
+    this.wasLive = false;
+
+    this.video.addEventListener('playing', () => {
+      this.retries = 0;
+      this.#say('');
+      this.#updateUnmute();
+    });
+    this.video.addEventListener('volumechange', () => this.#updateUnmute());
+    this.video.addEventListener('ended', () => this.#onEnded());
+    this.video.addEventListener('error', () => this.#onNativeError());
+    this.unmute?.addEventListener('click', () => {
+      this.video.muted = false;
+      if (this.video.volume === 0) this.video.volume = 1;
+      void this.#play();
+      this.video.focus();
+    });
+    setInterval(() => this.#reportLatency(), 1000);
+  }
+
+  /** The main stream's playlist (from the status); takes effect at the next start. */
+  setPlaylistUrl(url) {
+    if (!url || url === this.playlistUrl) return;
+    this.playlistUrl = url;
+    this.onPlaylistUrl(url);
+  }
+
+  /** Tells the player whether the stream is live now. */
+  setOnline(online) {
+    const was = this.online;
+    this.online = online;
+    if (online) {
+      if (this.mode === 'unknown' || this.mode === 'offline' || this.mode === 'draining') this.#start();
+      return;
+    }
+    if (this.mode === 'unknown') {
+      this.#showOffline();
+    } else if (was || this.mode === 'starting' || this.mode === 'live') {
+      this.#drainThenOffline();
+    }
+  }
+
+  // ---- states ----
+
+  #start() {
+    this.#teardown();
+    clearTimeout(this.retryTimer);
+    this.mode = 'starting';
+    this.offline.hidden = true;
+    this.video.hidden = false;
+    // A fresh URL per start: a browser cache can never hand back the ended playlist of the last session.
+    const url = `${this.playlistUrl}${this.playlistUrl.includes('?') ? '&' : '?'}start=${Date.now().toString(36)}`;
+
+    if (Hls.isSupported()) {
+      // Checked first: desktop Chromium answers "maybe" for native HLS but cannot play it.
+      const hls = new Hls(HLS_CONFIG);
+      this.hls = hls;
+      hls.on(Hls.Events.ERROR, (_event, data) => this.#onHlsError(hls, data));
+      hls.on(Hls.Events.MANIFEST_PARSED, () => void this.#play());
+      hls.attachMedia(this.video);
+      hls.loadSource(url);
+    } else if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
+      this.native = true;
+      this.video.src = url;
+      void this.#play();
+    } else {
+      this.mode = 'offline';
+      this.video.hidden = true;
+      this.#say('This browser cannot play the stream here. Use the link below with VLC or mpv.');
+      return;
+    }
+    this.wasLive = true;
+    this.mode = 'live';
+  }
+
+  #drainThenOffline() {
+    const ahead = this.#bufferedAhead();
+    if (this.mode === 'live' && !this.video.paused && ahead > 0.5) {
+      // Let the last seconds (the streamer's goodbye) play out; 'ended' or the timer ends it.
+      this.mode = 'draining';
+      clearTimeout(this.drainTimer);
+      this.drainTimer = setTimeout(() => {
+        if (this.mode === 'draining') this.#showOffline();
+      }, Math.min(DRAIN_MAX_MS, ahead * 1000 + 1500));
+      return;
+    }
+    this.#showOffline();
+  }
+
+  #showOffline() {
+    this.#teardown();
+    clearTimeout(this.retryTimer);
+    this.mode = 'offline';
+    this.video.hidden = true;
+    this.offline.hidden = false;
+    this.#say('');
+    if (this.unmute) this.unmute.hidden = true;
+    // The streamer may have uploaded a new image while we were live.
+    if (this.wasLive && this.offlineImage) this.offlineImage.src = `/offline-image?v=${Date.now().toString(36)}`;
+    this.onLatency(null);
+  }
+
+  #teardown() {
+    clearTimeout(this.drainTimer);
+    if (this.hls) {
+      this.hls.destroy();
+      this.hls = null;
+    }
+    if (this.native) {
+      this.video.removeAttribute('src');
+      this.video.load();
+      this.native = false;
+    }
+  }
+
+  /** Tries again later while the status still says live. */
+  #retrySoon(reason) {
+    this.#teardown();
+    clearTimeout(this.retryTimer);
+    if (!this.online) {
+      this.#showOffline();
+      return;
+    }
+    this.mode = 'starting';
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.retries);
+    this.retries += 1;
+    if (this.retries > 2) this.#say(`Reconnecting to the stream… (${reason})`);
+    this.retryTimer = setTimeout(() => {
+      if (this.online) this.#start();
+      else this.#showOffline();
+    }, delay);
+  }
+
+  // ---- events ----
+
+  #onHlsError(hls, data) {
+    if (hls !== this.hls || !data.fatal) return;
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && Date.now() - this.mediaErrorRecoveredAt > 10000) {
+      this.mediaErrorRecoveredAt = Date.now();
+      hls.recoverMediaError();
+      return;
+    }
+    this.#retrySoon(data.details || data.type);
+  }
+
+  #onNativeError() {
+    if (!this.native) return;
+    this.#retrySoon('playback error');
+  }
+
+  #onEnded() {
+    if (this.mode === 'draining') {
+      this.#showOffline();
+    } else if (this.mode === 'live') {
+      // The playlist ended although the last status said live: the stream restarted
+      // quicker than we polled, or the status is stale. Start over if it is live.
+      this.#retrySoon('stream restarted');
+    }
+  }
+
+  // ---- helpers ----
+
+  async #play() {
+    try {
+      await this.video.play();
+    } catch (err) {
+      if (err && err.name === 'NotAllowedError') {
+        this.#say('Press play to start the stream.');
+      }
+      // AbortError: a newer load replaced this one; nothing to do.
+    }
+  }
+
+  #bufferedAhead() {
+    const b = this.video.buffered;
+    const t = this.video.currentTime;
+    for (let i = 0; i < b.length; i++) {
+      if (b.start(i) <= t + 0.1 && b.end(i) > t) return b.end(i) - t;
+    }
+    return 0;
+  }
+
+  #updateUnmute() {
+    if (!this.unmute) return;
+    this.unmute.hidden = !(this.video.muted && !this.video.hidden && this.mode !== 'offline');
+  }
+
+  #reportLatency() {
+    if (this.mode !== 'live' || !this.hls) return;
+    const latency = this.hls.latency;
+    this.onLatency(Number.isFinite(latency) && latency > 0 ? latency : null);
+  }
+
+  #say(text) {
+    if (!this.message) return;
+    this.message.textContent = text;
+    this.message.hidden = text === '';
+  }
+}
