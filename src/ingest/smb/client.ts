@@ -442,7 +442,16 @@ async function handshake(conn: SmbConnection, opts: SmbClientOptions, timeoutMs:
       }),
     },
     false,
-  );
+  ).catch((err: unknown) => {
+    if (err instanceof SmbError && err.kind === 'connection') {
+      throw new SmbError(
+        'protocol',
+        `${opts.host}:${opts.port} closed the connection at NEGOTIATE: it speaks no SMB dialect sharecast offers (${dialects.map(dialectName).join(', ')}); an SMB1-only server does this`,
+        { cause: err },
+      );
+    }
+    throw err;
+  });
   const negMsg = check(negotiate.responses[0]);
   let neg: NegotiateResponse;
   try {

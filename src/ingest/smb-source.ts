@@ -1,0 +1,446 @@
+import { describeSourceSpec, type SmbSourceSpec } from '../config/source-spec.js';
+import { ErrorCode, SharecastError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { resolveInside } from './safe-path.js';
+import { SmbClient } from './smb/client.js';
+import { Command, NtStatus, statusName } from './smb/constants.js';
+import { SmbError, SmbStatusError } from './smb/errors.js';
+import type { FileMeta } from './smb/file-messages.js';
+import type { PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
+
+export interface SmbSourceOptions {
+  spec: SmbSourceSpec;
+  logger: Logger;
+  /** The poll tick (config pollInterval, default 250 ms). */
+  pollIntervalMs: number;
+  /** Deadline for each SMB request. Default 5000 ms. */
+  requestTimeoutMs?: number;
+  /** Reconnect backoff after a lost or failed connection: first delay and cap. Default 250 ms to 5 s. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /**
+   * Delay before retrying what only a person can fix: a wrong password (and
+   * lockout policies punish fast retries), an unknown share, no common
+   * dialect. Default 30 s.
+   */
+  slowRetryMs?: number;
+  /** SMB dialects to offer (tests pin one). Default: 2.0.2 to 3.1.1. */
+  dialects?: readonly number[];
+}
+
+/** A playlist this big is still read whole in the poll's one round trip. */
+const POLL_READ_BYTES = 64 * 1024;
+const MAX_PLAYLIST_BYTES = 16 * 1024 * 1024;
+const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
+
+interface Seen {
+  name: string;
+  meta: FileMeta;
+  text: string;
+}
+
+interface Failure {
+  code: ErrorCode;
+  message: string;
+  state: SourceState;
+  /** Close the connection and make a new one. */
+  reconnect: boolean;
+  /** Retry after slowRetryMs rather than the backoff. */
+  slow: boolean;
+}
+
+/**
+ * OBS's HLS output read straight from an SMB share, without mounting it.
+ *
+ * One long-lived connection (SmbClient, ECHO keep-alive) is polled every tick
+ * with one compound request: CREATE + READ + CLOSE of the playlist (or
+ * CREATE + QUERY_DIRECTORY "*.m3u8" + CLOSE of its folder, then a read of the
+ * newest playlist when it changed). Segments are read whole when the
+ * republisher asks and checked against the size the server reports.
+ *
+ * Any failure becomes a status with a clear message, logged once; the loop
+ * reconnects with capped backoff and never throws out of a timer.
+ */
+export class SmbSource implements Source {
+  readonly kind = 'smb' as const;
+  readonly description: string;
+  readonly #o: SmbSourceOptions;
+  readonly #log: Logger;
+  /** The folder in the share that holds the playlist: nothing outside it is read. */
+  readonly #root: string;
+  /** The playlist's file name, or null to follow the newest .m3u8 in #root. */
+  readonly #fixedName: string | null;
+  #listener: SourceListener | undefined;
+  #status: SourceStatus = { state: 'starting', since: Date.now() };
+  #client: SmbClient | undefined;
+  #connecting: Promise<SmbClient> | undefined;
+  #last: Seen | undefined;
+  #failures = 0;
+  #lastLogged = '';
+  #warnedGuest = false;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: SmbSourceOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+    this.description = describeSourceSpec(options.spec);
+    const parts = options.spec.path.split('/').filter((p) => p !== '');
+    const last = parts.at(-1);
+    if (last !== undefined && last.toLowerCase().endsWith('.m3u8')) {
+      this.#fixedName = last;
+      this.#root = parts.slice(0, -1).join('/');
+    } else {
+      this.#fixedName = null;
+      this.#root = parts.join('/');
+    }
+  }
+
+  async start(listener: SourceListener): Promise<void> {
+    this.#listener = listener;
+    const first = await this.#tickSafely();
+    this.#loop = this.#run(first);
+  }
+
+  status(): SourceStatus {
+    return this.#status;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    await this.#loop;
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close();
+    await this.#connecting?.then((c) => c.close()).catch(() => undefined);
+  }
+
+  async readSegment(uri: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const rel = resolveInside('', uri);
+    const path = this.#join(rel);
+    let client = this.#client;
+    if ((!client || client.closed) && this.#connecting) client = await this.#connecting.catch(() => undefined);
+    if (!client || client.closed) {
+      throw new SharecastError(ErrorCode.SourceUnavailable, `not connected to ${this.#o.spec.host}; "${uri}" cannot be read now`);
+    }
+    let data: Buffer;
+    let meta: FileMeta;
+    try {
+      ({ data, meta } = await client.readFile(path, { signal, timeoutMs: this.#o.requestTimeoutMs }));
+    } catch (err) {
+      throw this.#segmentError(uri, err);
+    }
+    if (meta.endOfFile > BigInt(MAX_SEGMENT_BYTES)) {
+      throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is larger than ${MAX_SEGMENT_BYTES} bytes`);
+    }
+    if (BigInt(data.length) !== meta.endOfFile) {
+      throw new SharecastError(ErrorCode.SegmentIncomplete, `"${uri}" read ${data.length} of the ${meta.endOfFile} bytes the server reports`);
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  #join(rel: string): string {
+    return this.#root === '' ? rel : `${this.#root}/${rel}`;
+  }
+
+  async #run(firstDelay: number): Promise<void> {
+    let delay = firstDelay;
+    while (!this.#closed) {
+      await this.#sleep(delay);
+      if (this.#closed) return;
+      delay = await this.#tickSafely();
+    }
+  }
+
+  /** One poll; returns how long to wait before the next. Never throws. */
+  async #tickSafely(): Promise<number> {
+    const started = Date.now();
+    try {
+      await this.#tick();
+      this.#failures = 0;
+      return Math.max(0, this.#o.pollIntervalMs - (Date.now() - started));
+    } catch (err) {
+      return this.#onFailure(err);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  async #connect(): Promise<SmbClient> {
+    const { spec } = this.#o;
+    const client = await SmbClient.connect({
+      host: spec.host,
+      port: spec.port,
+      share: spec.share,
+      user: spec.user,
+      password: spec.password,
+      domain: spec.domain,
+      timeoutMs: this.#o.requestTimeoutMs,
+      dialects: this.#o.dialects,
+    });
+    if (this.#closed) {
+      await client.close();
+      throw new SharecastError(ErrorCode.SourceUnavailable, 'source closed');
+    }
+    client.once('close', () => {
+      if (this.#client === client) this.#client = undefined;
+    });
+    const { info } = client;
+    this.#log.info(
+      { source: this.description, dialect: info.dialectName, signing: info.signing, guest: info.guest || info.anonymous },
+      `connected to the SMB share (${info.dialectName}, ${info.signing === 'none' ? 'unsigned' : `signed with ${info.signing}`})`,
+    );
+    if ((info.guest || info.anonymous) && spec.user !== '' && !this.#warnedGuest) {
+      this.#warnedGuest = true;
+      this.#log.warn({ source: this.description }, `the server signed "${spec.user}" in as a guest: check the user name; guest sessions are not signed`);
+    }
+    return client;
+  }
+
+  async #ensureClient(): Promise<SmbClient> {
+    const current = this.#client;
+    if (current && !current.closed) return current;
+    if (!this.#connecting) {
+      this.#connecting = this.#connect().finally(() => {
+        this.#connecting = undefined;
+      });
+    }
+    const client = await this.#connecting;
+    this.#client = client;
+    return client;
+  }
+
+  async #tick(): Promise<void> {
+    const client = await this.#ensureClient();
+    const found = this.#fixedName !== null ? await this.#pollFile(client, this.#fixedName) : await this.#pollFolder(client);
+    if (found === 'missing') return;
+    const { name, meta } = found;
+    const last = this.#last;
+    if (last && last.name === name && sameMeta(last.meta, meta)) {
+      this.#setStatus('ok');
+      return;
+    }
+    if (meta.endOfFile > BigInt(MAX_PLAYLIST_BYTES)) {
+      throw new SharecastError(ErrorCode.PlaylistInvalid, `${name} is larger than ${MAX_PLAYLIST_BYTES} bytes; that is no playlist`);
+    }
+    let data = found.data;
+    if (!data || BigInt(data.length) < meta.endOfFile) {
+      const r = await client.readFile(this.#join(name));
+      data = r.data;
+      if (r.meta.endOfFile !== BigInt(data.length)) return; // replaced while read: the next tick sees the new one
+      meta.endOfFile = r.meta.endOfFile;
+    } else if (BigInt(data.length) !== meta.endOfFile) {
+      return;
+    }
+    const text = new TextDecoder('utf-8').decode(data);
+    const changed = !last || last.name !== name || last.text !== text;
+    this.#last = { name, meta, text };
+    this.#setStatus('ok');
+    if (changed && !this.#closed) {
+      const snapshot: PlaylistSnapshot = { text, name, observedAt: Date.now() };
+      this.#listener?.onPlaylist(snapshot);
+    }
+  }
+
+  /** The fixed playlist: one compound CREATE + READ + CLOSE (or CREATE + CLOSE once it has grown big). */
+  async #pollFile(client: SmbClient, name: string): Promise<{ name: string; meta: FileMeta; data: Buffer | undefined } | 'missing'> {
+    const path = this.#join(name);
+    try {
+      if (this.#last && this.#last.meta.endOfFile > BigInt(POLL_READ_BYTES)) {
+        const meta = await client.stat(path);
+        return this.#fileOrMissing(name, meta, undefined);
+      }
+      const { meta, data } = await client.poll(path, POLL_READ_BYTES);
+      return this.#fileOrMissing(name, meta, data);
+    } catch (err) {
+      if (err instanceof SmbStatusError && err.status === NtStatus.ObjectNameNotFound) {
+        this.#setStatus('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write ${name} in ${this.#where()}` });
+        return 'missing';
+      }
+      if (err instanceof SmbStatusError && (err.status === NtStatus.ObjectPathNotFound || err.status === NtStatus.NotADirectory)) {
+        throw new SharecastError(ErrorCode.SourceUnavailable, `folder ${this.#where()} does not exist`);
+      }
+      throw err;
+    }
+  }
+
+  #fileOrMissing(name: string, meta: FileMeta, data: Buffer | undefined): { name: string; meta: FileMeta; data: Buffer | undefined } | 'missing' {
+    if (meta.isDirectory) {
+      this.#setStatus('waiting', { code: ErrorCode.SourceUnavailable, message: `${name} in ${this.#where()} is a folder, not a playlist` });
+      return 'missing';
+    }
+    return { name, meta, data };
+  }
+
+  /** A folder: list its playlists (one compound request) and follow the newest. */
+  async #pollFolder(client: SmbClient): Promise<{ name: string; meta: FileMeta; data: Buffer | undefined } | 'missing'> {
+    let entries;
+    try {
+      entries = await client.readdir(this.#root, '*.m3u8');
+    } catch (err) {
+      if (err instanceof SmbStatusError && [NtStatus.ObjectNameNotFound, NtStatus.ObjectPathNotFound, NtStatus.NotADirectory].includes(err.status as never)) {
+        throw new SharecastError(ErrorCode.SourceUnavailable, `folder ${this.#where()} does not exist`);
+      }
+      throw err;
+    }
+    let newest: (typeof entries)[number] | undefined;
+    for (const e of entries) {
+      if (e.isDirectory || !e.name.toLowerCase().endsWith('.m3u8')) continue;
+      if (!newest || e.lastWriteTime > newest.lastWriteTime || (e.lastWriteTime === newest.lastWriteTime && e.name > newest.name)) newest = e;
+    }
+    if (!newest) {
+      this.#setStatus('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write a .m3u8 playlist in ${this.#where()}` });
+      return 'missing';
+    }
+    const { name, ...meta } = newest;
+    return { name, meta, data: undefined };
+  }
+
+  #where(): string {
+    const { spec } = this.#o;
+    return `\\\\${spec.host}\\${spec.share}${this.#root === '' ? '' : `\\${this.#root.replace(/\//g, '\\')}`}`;
+  }
+
+  #onFailure(err: unknown): number {
+    const f = this.#classify(err);
+    this.#setStatus(f.state, { code: f.code, message: f.message });
+    if (f.reconnect) {
+      const client = this.#client;
+      this.#client = undefined;
+      void client?.close();
+    }
+    this.#failures++;
+    if (f.slow) return this.#o.slowRetryMs ?? 30_000;
+    const min = this.#o.reconnectMinMs ?? 250;
+    const max = this.#o.reconnectMaxMs ?? 5000;
+    return Math.min(max, min * 2 ** Math.min(this.#failures - 1, 16));
+  }
+
+  #classify(err: unknown): Failure {
+    const { spec } = this.#o;
+    const server = `${spec.host}:${spec.port}`;
+    const f = (code: ErrorCode, message: string, reconnect: boolean, slow = false, state: SourceState = 'error'): Failure => ({
+      code,
+      message,
+      state,
+      reconnect,
+      slow,
+    });
+    if (err instanceof SharecastError) return f(err.code, err.message, false);
+    if (err instanceof SmbStatusError) {
+      const s = err.status;
+      const name = statusName(s);
+      switch (err.command) {
+        case Command.Negotiate:
+          return f(ErrorCode.SourceProtocol, `${server} refused every SMB dialect sharecast speaks (SMB 2.0.2 to 3.1.1): ${name}`, true, true);
+        case Command.SessionSetup:
+          if (LOGON_FAILURES.has(s)) {
+            const who = spec.user === '' ? 'an anonymous sign-in' : `user "${spec.domain === '' ? '' : `${spec.domain}\\`}${spec.user}"`;
+            return f(ErrorCode.SourceAuthFailed, `${server} refused ${who}: wrong user name or password, or the account is locked or disabled (${name})`, true, true);
+          }
+          if (s === NtStatus.AccessDenied) {
+            return f(ErrorCode.SourceAccessDenied, `${server} refused the sign-in (${name}); a server that blocks guest or unsigned sessions answers this`, true, true);
+          }
+          return f(ErrorCode.SourceProtocol, `sign-in to ${server} failed: ${name}`, true, true);
+        case Command.TreeConnect:
+          if (s === NtStatus.BadNetworkName) {
+            return f(ErrorCode.SourceShareNotFound, `share "${spec.share}" does not exist on ${server} (${name})`, true, true);
+          }
+          if (s === NtStatus.AccessDenied || s === NtStatus.NetworkAccessDenied) {
+            return f(ErrorCode.SourceAccessDenied, `${spec.user === '' ? 'anonymous access' : `user "${spec.user}"`} may not open share "${spec.share}" on ${server} (${name})`, true, true);
+          }
+          return f(ErrorCode.SourceUnavailable, `cannot open share "${spec.share}" on ${server}: ${name}`, true);
+        default:
+          break;
+      }
+      if (SESSION_GONE.has(s)) return f(ErrorCode.SourceUnavailable, `the SMB session with ${server} ended (${name})`, true);
+      if (s === NtStatus.AccessDenied) {
+        return f(ErrorCode.SourceAccessDenied, `no permission to read ${this.#where()} (${name})`, false);
+      }
+      return f(ErrorCode.SourceUnavailable, `reading ${this.#where()} failed: ${err.message}`, false);
+    }
+    if (err instanceof SmbError) {
+      switch (err.kind) {
+        case 'connection':
+          return f(ErrorCode.SourceUnavailable, `cannot reach the SMB server: ${err.message}`, true);
+        case 'timeout':
+          return f(ErrorCode.SourceTimeout, err.message, true);
+        case 'signature':
+          return f(ErrorCode.SourceProtocol, `SMB signing failed: ${err.message}`, true);
+        case 'protocol':
+          return f(ErrorCode.SourceProtocol, err.message, true);
+        case 'aborted':
+          return f(ErrorCode.SourceUnavailable, err.message, true);
+      }
+    }
+    return f(ErrorCode.SourceUnavailable, `SMB source failed: ${err instanceof Error ? err.message : String(err)}`, true);
+  }
+
+  #segmentError(uri: string, err: unknown): SharecastError {
+    if (err instanceof SharecastError) return err;
+    if (err instanceof SmbStatusError) {
+      if (NOT_FOUND.has(err.status)) return new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is listed but not on the share`, { cause: err });
+      if (err.status === NtStatus.AccessDenied) return new SharecastError(ErrorCode.SourceAccessDenied, `no permission to read "${uri}"`, { cause: err });
+      return new SharecastError(ErrorCode.SourceUnavailable, `cannot read "${uri}": ${err.statusName}`, { cause: err });
+    }
+    if (err instanceof SmbError && err.kind === 'timeout') return new SharecastError(ErrorCode.SourceTimeout, `reading "${uri}": ${err.message}`, { cause: err });
+    return new SharecastError(ErrorCode.SourceUnavailable, `cannot read "${uri}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
+  #setStatus(state: SourceState, error?: { code: ErrorCode; message: string }): void {
+    const prev = this.#status;
+    if (prev.state === state && prev.error?.code === error?.code && prev.error?.message === error?.message) return;
+    this.#status = { state, since: Date.now(), ...(error ? { error } : {}) };
+    const key = `${state}:${error?.code ?? ''}:${error?.message ?? ''}`;
+    if (state === 'error' && key !== this.#lastLogged) {
+      this.#lastLogged = key;
+      this.#log.warn({ source: this.description, code: error?.code }, error?.message ?? 'SMB source error');
+    } else if (state === 'waiting' && key !== this.#lastLogged) {
+      this.#lastLogged = key;
+      this.#log.info({ source: this.description }, error?.message ?? 'waiting for a playlist');
+    } else if (state === 'ok' && prev.state === 'error') {
+      this.#lastLogged = '';
+      this.#log.info({ source: this.description }, 'SMB source is back');
+    }
+    this.#listener?.onStatus(this.#status);
+  }
+}
+
+function sameMeta(a: FileMeta, b: FileMeta): boolean {
+  return (
+    a.endOfFile === b.endOfFile &&
+    a.lastWriteTime === b.lastWriteTime &&
+    a.changeTime === b.changeTime &&
+    a.creationTime === b.creationTime
+  );
+}
+
+const LOGON_FAILURES = new Set<number>([
+  NtStatus.LogonFailure,
+  NtStatus.WrongPassword,
+  NtStatus.NoSuchUser,
+  NtStatus.AccountRestriction,
+  NtStatus.InvalidLogonHours,
+  NtStatus.InvalidWorkstation,
+  NtStatus.PasswordExpired,
+  NtStatus.AccountDisabled,
+  NtStatus.PasswordMustChange,
+  NtStatus.AccountLockedOut,
+]);
+
+const SESSION_GONE = new Set<number>([NtStatus.NetworkSessionExpired, NtStatus.UserSessionDeleted, NtStatus.NetworkNameDeleted, NtStatus.InvalidHandle]);
+
+const NOT_FOUND = new Set<number>([NtStatus.ObjectNameNotFound, NtStatus.ObjectPathNotFound, NtStatus.NoSuchFile]);
