@@ -84,6 +84,8 @@ export class Republisher {
   #maps = new Map<string, string>();
   #nextMapId = 0;
   #pending: PlaylistSnapshot | null = null;
+  /** The last segment taken from the source could not be read: the next one published follows a discontinuity. */
+  #skipped = false;
   #draining: Promise<void> | null = null;
   #playlistError: { code: string; message: string } | null = null;
   #sourceEnded = false;
@@ -186,14 +188,12 @@ export class Republisher {
   #onPlaylist(snapshot: PlaylistSnapshot): void {
     if (this.#closed) return;
     this.#pending = snapshot;
-    if (this.#draining === null) {
-      this.#draining = this.#drain().finally(() => {
-        this.#draining = null;
-      });
-    }
+    if (this.#draining === null) this.#draining = this.#drain();
   }
 
   async #drain(): Promise<void> {
+    // The loop always awaits once, so #draining is set before it is cleared below. It is cleared right
+    // where the loop sees nothing pending (not in a later .finally), or a version arriving in between is lost.
     while (this.#pending !== null && !this.#closed) {
       const snapshot = this.#pending;
       this.#pending = null;
@@ -204,6 +204,7 @@ export class Republisher {
         this.#o.logger.error({ err }, 'unexpected error while republishing');
       }
     }
+    this.#draining = null;
   }
 
   async #process(snapshot: PlaylistSnapshot): Promise<void> {
@@ -225,11 +226,10 @@ export class Republisher {
     if (plan.restarted && this.#timeline.segments.length > 0) {
       this.#o.logger.info({ file: snapshot.name }, 'OBS started a new recording: continuing after a discontinuity');
     }
-    let skipped = false;
     for (const item of plan.items) {
       if (this.#closed) return;
-      const ok = await this.#ingest(item, playlist, snapshot, skipped);
-      skipped = !ok;
+      const ok = await this.#ingest(item, playlist, snapshot, this.#skipped);
+      this.#skipped = !ok;
     }
     this.#sourceEnded = plan.ended;
     if (plan.ended && this.#timeline.live && this.#pending === null) {
