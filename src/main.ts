@@ -8,19 +8,29 @@ import { helpText } from './config/help-text.js';
 import { loadConfig } from './config/load-config.js';
 import { describeSourceSpec } from './config/source-spec.js';
 import { isSharecastError } from './errors.js';
+import { ChatHub } from './chat/chat-hub.js';
+import { chatConnectionCap, openFileLimit } from './chat/connection-cap.js';
+import { ViewerTokens, loadOrCreateSecret } from './chat/viewer-tokens.js';
+import { attachChatGateway } from './chat/ws-gateway.js';
 import { adminAuth } from './http/admin-auth.js';
+import { adminChatRoutes } from './http/admin-chat-routes.js';
+import { adminTitleRoutes } from './http/admin-title-routes.js';
+import { chatRoutes } from './http/chat-routes.js';
 import { resolveAdminToken } from './http/admin-token.js';
 import { createHttpApp } from './http/app.js';
 import { listen, type Listening } from './http/listen.js';
 import { offlineImageRoutes } from './http/offline-image-routes.js';
 import { vendorRoutes } from './http/vendor-routes.js';
+import { viewerRoutes } from './http/viewer-routes.js';
 import { createSource } from './ingest/create-source.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
+import { TitleStore } from './site/title-store.js';
 import { Republisher } from './stream/republisher.js';
 import { StreamRegistry } from './stream/stream-registry.js';
+import { ViewerPresence, presenceKey } from './viewers/viewer-presence.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -81,18 +91,41 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger: logger.child({ module: 'site' }),
   });
   await offlineImage.init();
-  
+
+  // Chat and viewers: the title set through the admin API, viewer tokens, presence, the chat hub.
+  const titleStore = new TitleStore(config.dataDir, config.title, logger.child({ module: 'site' }));
+  site.update({ title: await titleStore.load() });
+  const chatDir = join(config.dataDir, 'chat');
+  const tokens = new ViewerTokens(await loadOrCreateSecret(join(chatDir, 'secret')));
+  const presence = new ViewerPresence({ playerId: (key) => tokens.keyedId('p-', key) });
+  const openFiles = openFileLimit();
+  const maxConnections = chatConnectionCap(openFiles);
+  const chatLog = logger.child({ module: 'chat' });
+  const hub = await ChatHub.open({ dir: chatDir, logger: chatLog, site, streams, presence, tokens, maxConnections, reservedNames: () => [config.streamerName ?? site.info.title] });
+  chatLog.info({ maxConnections, openFiles }, `chat accepts up to ${maxConnections} connections (70% of the open-file limit ${openFiles ?? 'unknown'})`);
+
   const app = createHttpApp({
     logger: logger.child({ module: 'http' }),
     metrics,
     streams,
     site,
-    viewers: { count: () => 0 },
+    viewers: presence,
+    onPlaylistRequest: (req) => presence.playlistRequest(presenceKey(req.socket.remoteAddress ?? '', req.headers['user-agent'])),
     webDir: join(ROOT, 'web'),
     overrideWebDir: config.webDir,
-    extra: [vendorRoutes(), offlineImageRoutes({ store: offlineImage, adminGuard })],
+    extra: [
+      adminGuard,
+      vendorRoutes(),
+      offlineImageRoutes({ store: offlineImage, adminGuard }),
+      chatRoutes({ hub }),
+      viewerRoutes({ presence }),
+      adminChatRoutes({ hub }),
+      adminTitleRoutes({ site, store: titleStore }),
+    ],
   });
   const server: Listening = await listen(app, config.listen.host, config.listen.port);
+  const gateway = attachChatGateway(server.server, { hub, logger: chatLog });
+  presence.start();
   await Promise.all(streams.all().map((s) => s.start()));
   logger.info({ url: server.url, port: server.port }, `sharecast listening on ${server.url}`);
 
@@ -102,6 +135,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     config,
     streams,
     close: async () => {
+      presence.close();
+      await hub.close();
+      gateway.close();
       await Promise.all(streams.all().map((s) => s.close()));
       await server.close();
     },

@@ -1,0 +1,449 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
+import { ErrorCode, SharecastError, isSharecastError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { SiteSettings } from '../site/site-settings.js';
+import type { StreamRegistry } from '../stream/stream-registry.js';
+import { presenceKey, type ViewerPresence } from '../viewers/viewer-presence.js';
+import { BanList } from './ban-list.js';
+import { ChatHistory } from './chat-history.js';
+import { ChatLog } from './chat-log.js';
+import { MESSAGE_MAX_LENGTH, validateMessageText } from './chat-text.js';
+import { JsonFile } from './json-file.js';
+import { NameStore } from './name-store.js';
+import { NAME_MAX_LENGTH, RESERVED_NAMES, foldName, generatedName, validateName } from './names.js';
+import { parseClientFrame, wireCode, type ChatMessage, type ServerFrame } from './protocol.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import type { ViewerTokens } from './viewer-tokens.js';
+
+/** How the hub talks to one socket; the WebSocket gateway provides it. */
+export interface ChatTransport {
+  /** Sends one text frame. Drops the socket instead of buffering without bound. */
+  send(frame: Buffer): void;
+  close(code: number, reason: string): void;
+}
+
+export interface ChatUser {
+  id: string;
+  name: string;
+  conns: Set<ChatConn>;
+}
+
+export interface ChatConn {
+  user: ChatUser;
+  ip: string;
+  key: string;
+  transport: ChatTransport;
+}
+
+export interface ChatHubOptions {
+  /** Folder for the chat's files (history log, bans, names, switches, secret). */
+  dir: string;
+  logger: Logger;
+  site: SiteSettings;
+  streams: StreamRegistry;
+  presence: ViewerPresence;
+  tokens: ViewerTokens;
+  /** Names nobody may take besides admin, moderator and system (the streamer's). */
+  reservedNames: () => string[];
+  maxConnections: number;
+  rate?: RateLimitOptions;
+  historyShow?: number;
+  historyRetain?: number;
+  compactAfter?: number;
+}
+
+/** WebSocket close codes the page can act on. */
+export const CloseCode = {
+  Banned: 4003,
+  TryAgainLater: 1013,
+  GoingAway: 1001,
+} as const;
+
+const DEFAULT_RATE: RateLimitOptions = { limit: 3, windowMs: 2000, blockMs: 10_000 };
+
+type ChatSettingsFile = { enabled: boolean };
+
+/**
+ * The chat: who is connected under which name, what they say, the history,
+ * and the streamer's moderation. Transport-free: the WebSocket gateway turns
+ * sockets into connect/receive/disconnect calls.
+ */
+export class ChatHub {
+  readonly #o: ChatHubOptions;
+  readonly #logger: Logger;
+  readonly #history: ChatHistory;
+  readonly #log: ChatLog;
+  readonly #bans: BanList;
+  readonly #names: NameStore;
+  readonly #settingsFile: JsonFile<ChatSettingsFile>;
+  readonly #limiter: RateLimiter;
+  readonly #rate: RateLimitOptions;
+  readonly #users = new Map<string, ChatUser>();
+  /** Folded name -> id of the connected user holding it. */
+  readonly #namesInUse = new Map<string, string>();
+  readonly #conns = new Set<ChatConn>();
+  /** Last address of users seen lately, for IP bans of users not connected now. */
+  readonly #lastIp = new LRUCache<string, string>({ max: 20_000 });
+  readonly #offs: (() => void)[] = [];
+  #enabled: boolean;
+  #viewersSent = -1;
+  #viewersLastAt = 0;
+  #viewersTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Broadcasts that follow a log write go out in log order: each waits for the one before. */
+  #tail: Promise<void> = Promise.resolve();
+
+  private constructor(o: ChatHubOptions, parts: { history: ChatHistory; log: ChatLog; bans: BanList; names: NameStore; settingsFile: JsonFile<ChatSettingsFile>; enabled: boolean }) {
+    this.#o = o;
+    this.#logger = o.logger;
+    this.#history = parts.history;
+    this.#log = parts.log;
+    this.#bans = parts.bans;
+    this.#names = parts.names;
+    this.#settingsFile = parts.settingsFile;
+    this.#enabled = parts.enabled;
+    this.#rate = o.rate ?? DEFAULT_RATE;
+    this.#limiter = new RateLimiter(this.#rate);
+    this.#offs.push(
+      o.presence.subscribe(() => this.#viewersChanged()),
+      o.streams.subscribe((e) => {
+        const main = o.streams.main?.name === e.stream;
+        const what = e.type === 'online' ? 'started' : 'ended';
+        this.#system(main ? `Stream ${what}` : `Stream "${e.stream}" ${what}`);
+        if (main) this.broadcast({ type: 'status', online: e.type === 'online' });
+      }),
+    );
+    let title = o.site.info.title;
+    this.#offs.push(
+      o.site.subscribe((info) => {
+        if (info.title === title) return;
+        title = info.title;
+        this.broadcast({ type: 'title', title });
+      }),
+    );
+  }
+
+  /** Loads the history, bans, names and switches from `dir` (creating it). */
+  static async open(o: ChatHubOptions): Promise<ChatHub> {
+    await mkdir(o.dir, { recursive: true });
+    const history = new ChatHistory({ show: o.historyShow ?? 50, retain: o.historyRetain ?? 200 });
+    const { log, records } = await ChatLog.open({
+      path: join(o.dir, 'history.jsonl'),
+      logger: o.logger,
+      compactAfter: o.compactAfter ?? 2000,
+      snapshot: () => history.snapshot(),
+    });
+    history.replay(records);
+    const bans = new BanList(new JsonFile(join(o.dir, 'bans.json'), o.logger));
+    await bans.load();
+    const names = new NameStore(new JsonFile(join(o.dir, 'names.json'), o.logger));
+    await names.load();
+    const settingsFile = new JsonFile<ChatSettingsFile>(join(o.dir, 'settings.json'), o.logger);
+    const settings = (await settingsFile.load()) as Partial<ChatSettingsFile> | undefined;
+    o.logger.info({ messages: history.recent().length, bans: bans.list().length }, `chat: ${history.recent().length} message(s) of history, ${bans.list().length} ban(s)`);
+    return new ChatHub(o, { history, log, bans, names, settingsFile, enabled: settings?.enabled !== false });
+  }
+
+  get connections(): number {
+    return this.#conns.size;
+  }
+
+  get chatEnabled(): boolean {
+    return this.#enabled;
+  }
+
+  /** The last visible messages, oldest first. */
+  history(): ChatMessage[] {
+    return this.#history.recent();
+  }
+
+  /**
+   * A socket opened. Sends the welcome (with a new token when the one given
+   * is missing or not ours) or an error and closes. Returns the connection,
+   * or undefined when it was refused.
+   */
+  connect(info: { token: string | undefined; ip: string; userAgent: string | undefined }, transport: ChatTransport): ChatConn | undefined {
+    if (this.#closed) {
+      transport.close(CloseCode.GoingAway, 'server shutting down');
+      return undefined;
+    }
+    if (this.#conns.size >= this.#o.maxConnections) {
+      this.#refuse(transport, ErrorCode.TooManyConnections, 'the server has too many viewers right now; try again later', CloseCode.TryAgainLater);
+      return undefined;
+    }
+    let userId = this.#o.tokens.verify(info.token);
+    let token = info.token as string;
+    if (userId === undefined) ({ token, userId } = this.#o.tokens.issue());
+    if (this.#bans.isBanned(userId, info.ip)) {
+      this.#refuse(transport, ErrorCode.Banned, 'you are banned from this chat', CloseCode.Banned);
+      return undefined;
+    }
+    let user = this.#users.get(userId);
+    if (!user) {
+      user = { id: userId, name: this.#freeName(userId), conns: new Set() };
+      this.#users.set(userId, user);
+      this.#namesInUse.set(foldName(user.name), userId);
+    }
+    const conn: ChatConn = { user, ip: info.ip, key: presenceKey(info.ip, info.userAgent), transport };
+    user.conns.add(conn);
+    this.#conns.add(conn);
+    this.#lastIp.set(userId, info.ip);
+    this.#o.presence.pageJoined(user, conn.key);
+    this.#sendTo(conn, {
+      type: 'welcome',
+      user: { id: user.id, name: user.name },
+      token,
+      history: this.#history.recent(),
+      chatEnabled: this.#enabled,
+      title: this.#o.site.info.title,
+      online: this.#o.streams.main?.online ?? false,
+      viewers: this.#o.presence.count(),
+      limits: { messageLength: MESSAGE_MAX_LENGTH, nameLength: NAME_MAX_LENGTH, messages: this.#rate.limit, perSeconds: this.#rate.windowMs / 1000 },
+    });
+    return conn;
+  }
+
+  /** A socket closed (for whatever reason). */
+  disconnect(conn: ChatConn): void {
+    if (!this.#conns.delete(conn)) return;
+    const user = conn.user;
+    user.conns.delete(conn);
+    if (user.conns.size === 0) {
+      this.#users.delete(user.id);
+      if (this.#namesInUse.get(foldName(user.name)) === user.id) this.#namesInUse.delete(foldName(user.name));
+    }
+    this.#o.presence.pageLeft(user.id, conn.key);
+  }
+
+  /** One text frame from a client. Never throws: problems are answered with an error frame. */
+  receive(conn: ChatConn, data: string): void {
+    let ref: string | undefined;
+    try {
+      const frame = parseClientFrame(data);
+      if (frame.type === 'ping') {
+        this.#sendTo(conn, { type: 'pong' });
+        return;
+      }
+      ref = frame.ref;
+      if (frame.type === 'chat') {
+        if (!this.#enabled) throw new SharecastError(ErrorCode.ChatDisabled, 'chat is turned off right now');
+        const text = validateMessageText(frame.text);
+        this.#takeRate(conn.user);
+        void this.#post(conn, text, ref);
+      } else {
+        const name = validateName(frame.name, this.#reserved());
+        if (name === conn.user.name) return;
+        const owner = this.#namesInUse.get(foldName(name));
+        if (owner !== undefined && owner !== conn.user.id) throw new SharecastError(ErrorCode.Invalid, `"${name}" is taken by someone here`);
+        this.#takeRate(conn.user);
+        this.#rename(conn.user, name);
+      }
+    } catch (err) {
+      this.#sendError(conn, err, ref);
+    }
+  }
+
+  /** Protocol errors found by the gateway (binary frames). */
+  reject(conn: ChatConn, message: string): void {
+    this.#sendError(conn, new SharecastError(ErrorCode.Invalid, message), undefined);
+  }
+
+  // ---- moderation (the admin API) ----
+
+  /** Hides a message for everyone and drops it from the history. False when there is no such message. */
+  async hide(id: string): Promise<boolean> {
+    if (!this.#history.has(id)) return false;
+    await this.#hideAll([id]);
+    return true;
+  }
+
+  /** Bans a user: disconnects them, hides their messages, refuses their token and addresses from now on. */
+  async ban(userId: string): Promise<{ hidden: number; disconnected: number }> {
+    const user = this.#users.get(userId);
+    const ips = new Set<string>();
+    const last = this.#lastIp.get(userId);
+    if (last) ips.add(last);
+    for (const c of user?.conns ?? []) ips.add(c.ip);
+    await this.#bans.ban(userId, ips);
+    let disconnected = 0;
+    for (const c of [...(user?.conns ?? [])]) {
+      this.#refuse(c.transport, ErrorCode.Banned, 'you were banned from this chat', CloseCode.Banned);
+      this.disconnect(c);
+      disconnected++;
+    }
+    const ids = this.#history.idsBy(userId);
+    await this.#hideAll(ids);
+    this.#logger.info({ userId, hidden: ids.length, disconnected }, 'chat: user banned');
+    return { hidden: ids.length, disconnected };
+  }
+
+  /** Lifts a ban. False when the user was not banned. Their hidden messages stay hidden. */
+  async unban(userId: string): Promise<boolean> {
+    const was = await this.#bans.unban(userId);
+    if (was) this.#logger.info({ userId }, 'chat: user unbanned');
+    return was;
+  }
+
+  /** The banned users with the addresses banned with them. */
+  bans(): { userId: string; ips: string[]; at: string }[] {
+    return this.#bans.list();
+  }
+
+  isBanned(userId: string): boolean {
+    return this.#bans.has(userId);
+  }
+
+  /** Turns chat on or off for everyone (persisted). */
+  async setChatEnabled(enabled: boolean): Promise<void> {
+    if (enabled === this.#enabled) return;
+    this.#enabled = enabled;
+    await this.#settingsFile.save(() => ({ enabled: this.#enabled }));
+    this.broadcast({ type: 'chat_state', enabled });
+    this.#system(enabled ? 'Chat is on again' : 'Chat was turned off by the streamer');
+  }
+
+  /** Sends a frame to every connection. The frame is serialised once. */
+  broadcast(frame: ServerFrame): void {
+    const bytes = Buffer.from(JSON.stringify(frame));
+    for (const c of this.#conns) c.transport.send(bytes);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const off of this.#offs) off();
+    if (this.#viewersTimer) clearTimeout(this.#viewersTimer);
+    for (const c of [...this.#conns]) {
+      c.transport.close(CloseCode.GoingAway, 'server shutting down');
+      this.disconnect(c);
+    }
+    await Promise.all([this.#log.close(), this.#names.close(), this.#settingsFile.flush()]);
+  }
+
+  // ---- internals ----
+
+  async #post(conn: ChatConn, text: string, ref: string | undefined): Promise<void> {
+    const user = conn.user;
+    const message: ChatMessage = {
+      type: 'chat',
+      id: randomBytes(9).toString('base64url'),
+      user: { id: user.id, name: user.name },
+      text,
+      at: new Date().toISOString(),
+    };
+    await this.#inOrder(
+      this.#log.append(message),
+      () => {
+        if (this.#bans.has(user.id)) {
+          // Banned while the message was being written: it never shows.
+          this.#log.append({ type: 'hide', id: message.id }).catch(() => {});
+          return;
+        }
+        this.#history.add(message);
+        this.broadcast(message);
+      },
+      () => this.#sendError(conn, new SharecastError(ErrorCode.Internal, 'the message could not be saved; try again'), ref),
+    );
+  }
+
+  /** Runs `apply` once `write` is on disk and everything queued before it has gone out. */
+  #inOrder(write: Promise<unknown> | undefined, apply: () => void, failed?: (err: unknown) => void): Promise<void> {
+    const done = Promise.all([this.#tail, write]).then(apply, (err: unknown) => failed?.(err));
+    this.#tail = done.catch(() => {});
+    return this.#tail;
+  }
+
+  async #hideAll(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    let error: unknown;
+    await this.#inOrder(
+      Promise.all(ids.map((id) => this.#log.append({ type: 'hide', id }))),
+      () => {
+        for (const id of ids) {
+          this.#history.hide(id);
+          this.broadcast({ type: 'hide', id });
+        }
+      },
+      (err) => {
+        error = err;
+      },
+    );
+    if (error !== undefined) throw error;
+  }
+
+  #rename(user: ChatUser, name: string): void {
+    const previous = user.name;
+    if (this.#namesInUse.get(foldName(previous)) === user.id) this.#namesInUse.delete(foldName(previous));
+    this.#namesInUse.set(foldName(name), user.id);
+    user.name = name;
+    this.#names.set(user.id, name);
+    this.#o.presence.pageRenamed(user.id, name);
+    void this.#inOrder(undefined, () => this.broadcast({ type: 'rename', user: { id: user.id, name }, previous }));
+  }
+
+  /** The stored or generated name, made unique among connected users with a number. */
+  #freeName(userId: string): string {
+    let base = this.#names.get(userId) ?? generatedName(userId);
+    try {
+      validateName(base, this.#reserved());
+    } catch {
+      base = generatedName(userId);
+    }
+    let name = base;
+    for (let n = 2; this.#namesInUse.has(foldName(name)); n++) {
+      const suffix = ` ${n}`;
+      name = [...base].slice(0, NAME_MAX_LENGTH - suffix.length).join('') + suffix;
+    }
+    return name;
+  }
+
+  #reserved(): string[] {
+    return [...RESERVED_NAMES, ...this.#o.reservedNames()];
+  }
+
+  #takeRate(user: ChatUser): void {
+    const wait = this.#limiter.take(user.id);
+    if (wait > 0) {
+      throw new SharecastError(ErrorCode.RateLimited, `slow down: wait ${Math.ceil(wait / 1000)} s`, { details: { retryAfterMs: wait } });
+    }
+  }
+
+  #system(text: string): void {
+    this.broadcast({ type: 'system', text, at: new Date().toISOString() });
+  }
+
+  #sendTo(conn: ChatConn, frame: ServerFrame): void {
+    conn.transport.send(Buffer.from(JSON.stringify(frame)));
+  }
+
+  #sendError(conn: ChatConn, err: unknown, ref: string | undefined): void {
+    if (!isSharecastError(err)) this.#logger.error({ err }, 'chat: unexpected error handling a frame');
+    const code = isSharecastError(err) ? wireCode(err.code) : 'internal';
+    const message = isSharecastError(err) ? err.message : 'internal error';
+    const retryAfterMs = isSharecastError(err) ? (err.details?.['retryAfterMs'] as number | undefined) : undefined;
+    this.#sendTo(conn, { type: 'error', code, message, ...(ref !== undefined ? { ref } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  }
+
+  #refuse(transport: ChatTransport, code: ErrorCode, message: string, closeCode: number): void {
+    transport.send(Buffer.from(JSON.stringify({ type: 'error', code: wireCode(code), message } satisfies ServerFrame)));
+    transport.close(closeCode, code);
+  }
+
+  /** Viewer count changes go out at most once a second. */
+  #viewersChanged(): void {
+    if (this.#viewersTimer || this.#closed) return;
+    const wait = Math.max(0, 1000 - (Date.now() - this.#viewersLastAt));
+    this.#viewersTimer = setTimeout(() => {
+      this.#viewersTimer = undefined;
+      this.#viewersLastAt = Date.now();
+      const count = this.#o.presence.count();
+      if (count === this.#viewersSent) return;
+      this.#viewersSent = count;
+      this.broadcast({ type: 'viewers', count });
+    }, wait);
+    this.#viewersTimer.unref();
+  }
+}

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../log/logger.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+/**
+ * A small JSON file holding some state (bans, names, switches). Reads
+ * tolerate a missing or broken file (with a warning); writes are atomic and
+ * serialised: a save while one is running is folded into one more write.
+ */
+export class JsonFile<T> {
+  readonly #path: string;
+  readonly #logger: Logger;
+  #writing: Promise<void> | undefined;
+  #again = false;
+  #latest: (() => T) | undefined;
+
+  constructor(path: string, logger: Logger) {
+    this.#path = path;
+    this.#logger = logger;
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  /** The parsed content, or undefined when missing or unreadable. */
+  async load(): Promise<unknown> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#logger.warn({ err, path: this.#path }, `cannot read ${this.#path}; starting empty`);
+      return undefined;
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      this.#logger.warn({ path: this.#path }, `${this.#path} is not valid JSON; starting empty`);
+      return undefined;
+    }
+  }
+
+  /** Writes what `state()` returns when the write starts; resolves when it is on disk. */
+  save(state: () => T): Promise<void> {
+    this.#latest = state;
+    if (this.#writing) {
+      this.#again = true;
+      return this.#writing;
+    }
+    this.#writing = this.#loop().finally(() => {
+      this.#writing = undefined;
+    });
+    return this.#writing;
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      const state = this.#latest as () => T;
+      try {
+        await writeFileAtomic(this.#path, `${JSON.stringify(state(), null, 1)}\n`, 0o600);
+      } catch (err) {
+        this.#logger.error({ err, path: this.#path }, `cannot write ${this.#path}`);
+        throw err;
+      }
+    } while (this.#again);
+  }
+
+  /** Resolves when no write is running. */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing.catch(() => {});
+  }
+}

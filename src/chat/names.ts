@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { ErrorCode, SharecastError } from '../errors.js';
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export const NAME_MAX_LENGTH = 30;
+
+const ADJECTIVES = [
+  'Amber', 'Bold', 'Brave', 'Breezy', 'Bright', 'Calm', 'Cheerful', 'Clever', 'Cosmic', 'Curious',
+  'Daring', 'Dizzy', 'Dreamy', 'Eager', 'Electric', 'Fancy', 'Fearless', 'Fluffy', 'Friendly', 'Fuzzy',
+  'Gentle', 'Giddy', 'Golden', 'Happy', 'Hasty', 'Humble', 'Jolly', 'Jumpy', 'Kind', 'Lively',
+  'Lucky', 'Mellow', 'Merry', 'Mighty', 'Misty', 'Nimble', 'Noble', 'Peppy', 'Plucky', 'Polite',
+  'Quick', 'Quiet', 'Rapid', 'Rusty', 'Shiny', 'Silly', 'Sleepy', 'Sly', 'Snappy', 'Sneaky',
+  'Sparkly', 'Speedy', 'Spicy', 'Sunny', 'Swift', 'Tidy', 'Tiny', 'Velvet', 'Witty', 'Zany',
+  'Zesty', 'Cozy', 'Frosty', 'Stormy',
+] as const;
+
+const ANIMALS = [
+  'Alpaca', 'Badger', 'Beaver', 'Bison', 'Capybara', 'Cheetah', 'Cobra', 'Corgi', 'Coyote', 'Crane',
+  'Dingo', 'Dolphin', 'Eagle', 'Falcon', 'Ferret', 'Finch', 'Fox', 'Gecko', 'Gibbon', 'Heron',
+  'Hedgehog', 'Ibis', 'Jackal', 'Jaguar', 'Koala', 'Lemur', 'Lynx', 'Magpie', 'Marmot', 'Meerkat',
+  'Mole', 'Moose', 'Narwhal', 'Newt', 'Ocelot', 'Octopus', 'Otter', 'Owl', 'Panda', 'Pelican',
+  'Penguin', 'Puffin', 'Quokka', 'Rabbit', 'Raccoon', 'Raven', 'Salmon', 'Seal', 'Sloth', 'Sparrow',
+  'Squid', 'Stoat', 'Swan', 'Tapir', 'Tiger', 'Toucan', 'Turtle', 'Walrus', 'Weasel', 'Wombat',
+  'Yak', 'Zebra', 'Lobster', 'Mantis',
+] as const;
+
+/** A friendly name picked from the user id, so a returning viewer gets the same one. */
+export function generatedName(userId: string): string {
+  const h = createHash('sha256').update(`name:${userId}`).digest();
+  const adjective = ADJECTIVES[h.readUInt16BE(0) % ADJECTIVES.length] as string;
+  const animal = ANIMALS[h.readUInt16BE(2) % ANIMALS.length] as string;
+  return `${adjective} ${animal}`;
+}
+
+/** The form names are compared in: case, width, spacing and punctuation do not make a name different. */
+export function foldName(name: string): string {
+  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+// C0/C1 controls, line and paragraph separators, bidirectional overrides and isolates, lone surrogates.
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/u;
+
+export const RESERVED_NAMES = ['admin', 'moderator', 'system'] as const;
+
+/**
+ * Checks a name a viewer asked for. Returns the trimmed name or throws
+ * too_long / invalid with a message the viewer can read.
+ */
+export function validateName(raw: unknown, reserved: readonly string[]): string {
+  if (typeof raw !== 'string') throw new SharecastError(ErrorCode.Invalid, 'the name must be text');
+  if (LONE_SURROGATE.test(raw)) throw new SharecastError(ErrorCode.Invalid, 'the name is not valid text');
+  const name = raw.normalize('NFC').trim();
+  if (name.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name is empty');
+  if ([...name].length > NAME_MAX_LENGTH) throw new SharecastError(ErrorCode.TooLong, `the name is longer than ${NAME_MAX_LENGTH} characters`);
+  if (FORBIDDEN_IN_NAME.test(name)) throw new SharecastError(ErrorCode.Invalid, 'the name contains control characters');
+  const folded = foldName(name);
+  if (folded.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter or digit');
+  for (const word of reserved) {
+    const r = foldName(word);
+    if (r !== '' && folded === r) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved`);
+  }
+  return name;
+}
