@@ -1,8 +1,8 @@
-import { ErrorCode, SharecastError } from '../errors.js';
 import type { SourceSpec } from '../config/source-spec.js';
 import type { Logger } from '../log/logger.js';
 import { DemoSource } from './demo-source.js';
 import { FolderSource } from './folder-source.js';
+import { SmbSource } from './smb-source.js';
 import type { Source } from './source.js';
 
 export interface SourceDeps {
@@ -21,6 +21,6 @@ export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
     case 'demo':
       return new DemoSource({ folder: deps.demoFolder, logger: deps.logger });
     case 'smb':
-      throw new SharecastError(ErrorCode.SourceUnsupported, `smb:// sources are not supported yet (stream "${spec.name}"); mount the share and give its folder path instead`);
+      return new SmbSource({ spec, logger: deps.logger, pollIntervalMs: deps.pollIntervalMs });
   }
 }
