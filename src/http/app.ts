@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa, { type Middleware } from 'koa';
 import serve from 'koa-static';
 import type { Logger } from '../log/logger.js';
@@ -7,7 +8,7 @@ import type { StreamRegistry } from '../stream/stream-registry.js';
 import { apiRoutes, type ViewerCounter } from './api-routes.js';
 import { openCors } from './cors.js';
 import { errorResponder } from './error-response.js';
-import { hlsRoutes } from './hls-routes.js';
+import { createHlsHandler } from './hls-handler.js';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -20,14 +21,26 @@ export interface HttpAppDeps {
   /** The streamer's own copy (--web); files missing there fall back to webDir. */
   overrideWebDir?: string | undefined;
   /** Told of every playlist request (viewer presence for players without the page). */
-  onPlaylistRequest?: ((ctx: Koa.Context, stream: string) => void) | undefined;
+  onPlaylistRequest?: ((req: IncomingMessage, stream: string) => void) | undefined;
   /** More routes (chat, admin…), mounted after /hls and /api/status. */
   extra?: Middleware[];
   startedAt?: number;
 }
 
-/** The koa application: origin, API and web page. */
-export function createHttpApp(deps: HttpAppDeps): Koa {
+/** A request listener for node:http. */
+export interface HttpApp {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  /** The koa part (API, chat, admin, web page), for tests that need it. */
+  koa: Koa;
+}
+
+/**
+ * The HTTP application: the /hls hot path is answered before koa sees the
+ * request (a playlist or segment GET is a lookup and a write, with no
+ * middleware chain); everything else goes through koa.
+ */
+export function createHttpApp(deps: HttpAppDeps): HttpApp {
+  const hls = createHlsHandler(deps);
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -42,7 +55,6 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   });
   app.use(errorResponder(deps.logger));
   app.use(openCors());
-  app.use(hlsRoutes(deps));
   const api = apiRoutes({ ...deps, startedAt: deps.startedAt ?? Date.now() });
   app.use(api.routes());
   app.use(api.allowedMethods());
@@ -50,5 +62,13 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   const staticOptions = { index: 'index.html', hidden: false, gzip: false, brotli: false, maxage: 0 };
   if (deps.overrideWebDir) app.use(serve(deps.overrideWebDir, staticOptions));
   app.use(serve(deps.webDir, staticOptions));
-  return app;
+  return {
+    koa: app,
+    callback: () => {
+      const rest = app.callback();
+      return (req, res) => {
+        if (!hls(req, res)) void rest(req, res);
+      };
+    },
+  };
 }

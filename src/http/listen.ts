@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Koa from 'koa';
+import type { HttpApp } from './app.js';
 
 export interface Listening {
   server: Server;
@@ -11,7 +11,7 @@ export interface Listening {
 }
 
 /** Starts the HTTP server. Rejects with a clear message if the address is taken. */
-export function listen(app: Koa, host: string, port: number): Promise<Listening> {
+export function listen(app: HttpApp, host: string, port: number): Promise<Listening> {
   const server = createServer(app.callback());
   // Keep-alive longer than typical proxies; cap slow headers and bodies (slowloris).
   server.keepAliveTimeout = 65_000;

@@ -1,0 +1,180 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import parseRange from 'range-parser';
+import type { CachedBody } from '../cache/segment-cache.js';
+import { STREAM_NAME_PATTERN } from '../config/source-spec.js';
+import { ErrorCode, SharecastError } from '../errors.js';
+import type { RelayMetrics } from '../metrics/relay-metrics.js';
+import type { RenderedPlaylist } from '../stream/republisher.js';
+import type { StreamRegistry } from '../stream/stream-registry.js';
+import { statusFor } from './error-response.js';
+
+const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const PLAYLIST_FILE = 'index.m3u8';
+const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
+const CORS_EXPOSED = 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges';
+
+export interface HlsHandlerDeps {
+  streams: StreamRegistry;
+  metrics: RelayMetrics;
+  /** Told of every playlist request (viewer presence for players without the page). Must be cheap. */
+  onPlaylistRequest?: ((req: IncomingMessage, stream: string) => void) | undefined;
+}
+
+/**
+ * The hot path, below koa: GET/HEAD /hls/NAME/index.m3u8 and /hls/NAME/<file>.
+ * Every answer is a lookup in memory with headers made once per change (the
+ * playlist is rendered when it changes, segments are held whole): no file
+ * read, no rendering, no middleware chain. Returns false for any other path.
+ */
+export function createHlsHandler({ streams, metrics, onPlaylistRequest }: HlsHandlerDeps) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? '';
+    if (!url.startsWith('/hls/')) return false;
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED);
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'Range',
+        'Access-Control-Max-Age': '86400',
+      });
+      res.end();
+      return true;
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      writeError(res, new SharecastError(ErrorCode.MethodNotAllowed, 'only GET and HEAD'), { Allow: 'GET, HEAD, OPTIONS' });
+      metrics.requests.inc({ route: 'hls', status: '4xx' });
+      return true;
+    }
+    const slash = path.indexOf('/', 5);
+    const name = slash > 0 ? path.slice(5, slash) : '';
+    const file = slash > 0 ? path.slice(slash + 1) : '';
+    const stream = STREAM_NAME_PATTERN.test(name) && FILE_PATTERN.test(file) ? streams.get(name) : undefined;
+    if (!stream) {
+      writeError(res, new SharecastError(ErrorCode.NotFound, 'no such stream or file'));
+      metrics.requests.inc({ route: 'hls', status: '4xx' });
+      return true;
+    }
+    if (file === PLAYLIST_FILE) {
+      onPlaylistRequest?.(req, name);
+      const playlist = stream.playlist();
+      if (!playlist) {
+        writeError(res, new SharecastError(ErrorCode.StreamOffline, `stream "${name}" has not started yet`));
+        metrics.requests.inc({ route: 'playlist', status: '4xx' });
+        return true;
+      }
+      const sent = servePlaylist(req, res, playlist);
+      metrics.requests.inc({ route: 'playlist', status: sent > 0 || res.statusCode === 200 ? '2xx' : '3xx' });
+      if (sent > 0) metrics.bytesServed.inc({ stream: name, kind: 'playlist' }, sent);
+      return true;
+    }
+    const body = stream.lookup(file);
+    if (!body) {
+      writeError(res, new SharecastError(ErrorCode.NotFound, `segment "${file}" is not (or no longer) available`));
+      metrics.requests.inc({ route: 'segment', status: '4xx' });
+      return true;
+    }
+    const sent = serveBody(req, res, body);
+    metrics.requests.inc({ route: 'segment', status: `${Math.floor(res.statusCode / 100)}xx` });
+    if (sent > 0) metrics.bytesServed.inc({ stream: name, kind: 'segment' }, sent);
+    return true;
+  };
+}
+
+/** Writes a JSON error with the status its code maps to. */
+function writeError(res: ServerResponse, err: SharecastError, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  res.writeHead(statusFor(err.code), {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-cache',
+  });
+  res.end(body);
+}
+
+/** RFC 9110 13.1.2: does If-None-Match name this ETag (weak comparison)? */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const plain = etag.replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === plain);
+}
+
+function notModified(req: IncomingMessage, etag: string, lastModified: string): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return matchesEtag(inm, etag);
+  const ims = req.headers['if-modified-since'];
+  if (ims === undefined) return false;
+  const since = Date.parse(ims);
+  return Number.isFinite(since) && Date.parse(lastModified) <= since;
+}
+
+/** Returns the body bytes sent. */
+function servePlaylist(req: IncomingMessage, res: ServerResponse, p: RenderedPlaylist): number {
+  const head = {
+    'Content-Type': PLAYLIST_CONTENT_TYPE,
+    'Cache-Control': p.cacheControl,
+    ETag: p.etag,
+    'Last-Modified': p.lastModified,
+  };
+  if (notModified(req, p.etag, p.lastModified)) {
+    res.writeHead(304, head);
+    res.end();
+    return 0;
+  }
+  res.writeHead(200, { ...head, 'Content-Length': p.body.byteLength });
+  if (req.method === 'HEAD') {
+    res.end();
+    return 0;
+  }
+  res.end(p.body);
+  return p.body.byteLength;
+}
+
+/** An immutable body with ETag, conditional GET and single byte ranges. Returns the body bytes sent. */
+function serveBody(req: IncomingMessage, res: ServerResponse, body: CachedBody): number {
+  const size = body.bytes.byteLength;
+  const head: Record<string, string | number> = {
+    'Content-Type': body.contentType,
+    'Cache-Control': SEGMENT_CACHE_CONTROL,
+    ETag: body.etag,
+    'Last-Modified': body.lastModified,
+    'Accept-Ranges': 'bytes',
+  };
+  if (notModified(req, body.etag, body.lastModified)) {
+    res.writeHead(304, head);
+    res.end();
+    return 0;
+  }
+  let status = 200;
+  let bytes = body.bytes;
+  const range = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  if (range !== undefined && (ifRange === undefined || ifRange === body.etag)) {
+    const ranges = parseRange(size, range, { combine: true });
+    if (ranges === -1) {
+      writeError(res, new SharecastError(ErrorCode.RangeNotSatisfiable, `range not satisfiable for ${size} bytes`), { 'Content-Range': `bytes */${size}` });
+      return 0;
+    }
+    // Malformed (-2) or several ranges: the whole body, which RFC 9110 allows.
+    if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
+      const r = ranges[0] as { start: number; end: number };
+      status = 206;
+      head['Content-Range'] = `bytes ${r.start}-${r.end}/${size}`;
+      bytes = bytes.subarray(r.start, r.end + 1);
+    }
+  }
+  head['Content-Length'] = bytes.byteLength;
+  res.writeHead(status, head);
+  if (req.method === 'HEAD') {
+    res.end();
+    return 0;
+  }
+  res.end(bytes);
+  return bytes.byteLength;
+}
