@@ -1,4 +1,5 @@
 import { OPTIONS, envName } from './options.js';
+import { wrapText } from './wrap-text.js';
 
 /** The text of `sharecast --help`, made from the options table. */
 export function helpText(version: string): string {
@@ -15,23 +16,10 @@ export function helpText(version: string): string {
     const flag = `--${def.flag}${def.type === 'boolean' ? '' : ` ${def.arg ?? 'VALUE'}`}`;
     const dflt = def.default === undefined || (Array.isArray(def.default) && def.default.length === 0) ? '' : ` [default: ${Array.isArray(def.default) ? def.default.join(',') : String(def.default)}]`;
     lines.push(`  ${flag}`);
-    lines.push(...wrap(`${def.help}${dflt}`, 74).map((l) => `      ${l}`));
+    lines.push(...wrapText(`${def.help}${dflt}`, 74).map((l) => `      ${l}`));
     lines.push(`      env ${envName(def)}, config key "${def.key}"`);
   }
   lines.push('  --help, -h', '      Show this text.', '  --version', '      Print the version.', '');
   lines.push('Examples:', '  sharecast                                     # the demo stream on :8080', '  sharecast --source /srv/obs/stream.m3u8', '  SHARECAST_SMB_PASSWORD=… sharecast --source smb://obs@192.168.1.20/OBS/stream.m3u8', '');
   return lines.join('\n');
-}
-
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  if (line !== '') out.push(line);
-  return out;
 }

@@ -1,0 +1,66 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Exits with the exact install command when a program the bench needs is missing. */
+export function requirePrograms(programs: Array<[program: string, pkg: string]>): void {
+  const missing = programs.filter(([p]) => spawnSync('sh', ['-c', `command -v ${p}`]).status !== 0 && !existsSync(`/usr/sbin/${p}`));
+  if (missing.length > 0) {
+    console.error(`bench needs: ${missing.map(([p]) => p).join(', ')}. Install with:\n  apt-get install -y ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')}`);
+    process.exit(1);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Starts the built sharecast (dist/) as its own process, so its CPU and RSS are its own. */
+export async function startSharecast(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
+    console.error('bench: build first (npm run build)');
+    process.exit(1);
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'sharecast.js'), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      await r.arrayBuffer();
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('sharecast did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** RSS of a process in MB, from /proc. */
+export function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const r = spawnSync('sh', ['-c', `grep VmRSS /proc/${pid}/status`], { encoding: 'utf8' });
+  return Number(/(\d+)/.exec(r.stdout)?.[1] ?? NaN) / 1024;
+}

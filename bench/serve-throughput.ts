@@ -1,0 +1,105 @@
+// Serving throughput, side by side with Debian's nginx serving the same bytes
+// from disk (sendfile), both measured with wrk (-t2 -c50) in one run.
+// Targets: segments >= 0.8x nginx (MB/s), playlist >= 0.5x nginx (requests/s).
+//   npm run bench:serve          (DURATION=10 to change the seconds per run)
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, requirePrograms, rssMb, startSharecast } from './lib/processes.js';
+
+requirePrograms([['wrk', 'wrk'], ['nginx', 'nginx-light']]);
+const DURATION = Number(process.env['DURATION'] ?? 10);
+const SEGMENT_BYTES = 1024 * 1024;
+
+const dir = mkdtempSync(join(tmpdir(), 'sharecast-serve-'));
+const obsDir = join(dir, 'obs');
+const www = join(dir, 'www');
+mkdirSync(obsDir);
+mkdirSync(www);
+
+// A folder source with six 1 MB segments (MPEG-TS packets of random payload; the relay never looks inside).
+function tsSegment(): Buffer {
+  const b = randomBytes(SEGMENT_BYTES);
+  for (let i = 0; i < b.length; i += 188) b[i] = 0x47;
+  return b;
+}
+const relay = await startSharecast(['--source', join(obsDir, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600']);
+const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0'];
+for (let i = 0; i < 6; i++) {
+  writeFileSync(join(obsDir, `stream${i}.ts`), tsSegment());
+  lines.push('#EXTINF:2.000000,', `stream${i}.ts`);
+}
+writeFileSync(join(obsDir, 'stream.m3u8'), `${lines.join('\n')}\n`);
+
+let playlist = '';
+for (let i = 0; i < 100 && !/\.ts/.test(playlist); i++) {
+  await new Promise((r) => setTimeout(r, 100));
+  const res = await fetch(`${relay.url}/hls/live/index.m3u8`);
+  playlist = await res.text();
+}
+const segName = playlist.split('\n').filter((l) => l.endsWith('.ts')).at(-1);
+if (!segName) throw new Error(`relay published no segment: ${playlist}`);
+const segment = Buffer.from(await (await fetch(`${relay.url}/hls/live/${segName}`)).arrayBuffer());
+
+// nginx serves exactly the same bytes from disk.
+writeFileSync(join(www, 'index.m3u8'), playlist);
+writeFileSync(join(www, segName), segment);
+const nginxPort = await freePort();
+writeFileSync(
+  join(dir, 'nginx.conf'),
+  `user root;
+worker_processes auto;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server { listen 127.0.0.1:${nginxPort}; root ${www}; }
+}
+`,
+);
+const nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'inherit' });
+await new Promise((r) => setTimeout(r, 500));
+
+interface WrkResult {
+  rps: number;
+  mbps: number;
+  errors: string;
+}
+function wrk(url: string): WrkResult {
+  const r = spawnSync('wrk', ['-t2', '-c50', `-d${DURATION}s`, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  const t = /Transfer\/sec:\s+([\d.]+)([KMG]?B)/.exec(r.stdout);
+  const scale: Record<string, number> = { B: 1 / 1e6, KB: 1024 / 1e6, MB: (1024 * 1024) / 1e6, GB: (1024 * 1024 * 1024) / 1e6 };
+  const mbps = t ? Number(t[1]) * (scale[t[2] ?? 'B'] ?? NaN) : NaN;
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(r.stdout)?.[0] ?? '';
+  return { rps, mbps, errors };
+}
+
+const results: Record<string, WrkResult> = {};
+results['nginx playlist'] = wrk(`http://127.0.0.1:${nginxPort}/index.m3u8`);
+results['relay playlist'] = wrk(`${relay.url}/hls/live/index.m3u8`);
+results['nginx segment'] = wrk(`http://127.0.0.1:${nginxPort}/${segName}`);
+results['relay segment'] = wrk(`${relay.url}/hls/live/${segName}`);
+const relayRss = rssMb(relay.child.pid);
+
+nginx.kill('SIGTERM');
+await relay.stop();
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`serving throughput, wrk -t2 -c50 -d${DURATION}s on loopback, 2 cores shared by wrk and the server:`);
+for (const [name, r] of Object.entries(results)) {
+  console.log(`  ${name.padEnd(15)} ${r.rps.toFixed(0).padStart(8)} req/s  ${r.mbps.toFixed(1).padStart(8)} MB/s ${r.errors}`);
+}
+const segRatio = (results['relay segment']?.mbps ?? 0) / (results['nginx segment']?.mbps ?? 1);
+const plRatio = (results['relay playlist']?.rps ?? 0) / (results['nginx playlist']?.rps ?? 1);
+console.log(`  segment MB/s   relay/nginx = ${segRatio.toFixed(2)}x   (target >= 0.8x)`);
+console.log(`  playlist req/s relay/nginx = ${plRatio.toFixed(2)}x   (target >= 0.5x)`);
+console.log(`  relay RSS after the runs: ${relayRss.toFixed(0)} MB`);
