@@ -6,7 +6,7 @@ import { ErrorCode, SharecastError } from '../errors.js';
 import type { Config } from './config.js';
 import { OPTIONS, envName, type OptionDef } from './options.js';
 import { OPTION_SCHEMAS } from './schema.js';
-import { parseSourceSpec, type SourceSpec } from './source-spec.js';
+import { parseSourceSpec, redactSourceText, type SourceSpec } from './source-spec.js';
 
 export type LoadResult = { kind: 'help' } | { kind: 'version' } | { kind: 'config'; config: Config };
 
@@ -92,8 +92,10 @@ function parseFlags(argv: readonly string[]): Record<string, unknown> {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, allowNegative: true } as ParseArgsConfig).values as Record<string, unknown>;
   } catch (err) {
-    const msg = err instanceof Error ? err.message.replace(/\. To specify.*$/s, '') : String(err);
-    throw new SharecastError(ErrorCode.ConfigInvalid, `command line: ${msg} (see --help)`);
+    // One line, without node's hint about dashes, and without the password of an smb:// URI given as an argument.
+    const text = err instanceof Error ? err.message : String(err);
+    const msg = text.split('\n').filter((l) => !l.startsWith('To specify')).join(' ').replace(/\. To specify.*$/s, '');
+    throw new SharecastError(ErrorCode.ConfigInvalid, `command line: ${redactSourceText(msg)} (see --help)`);
   }
 }
 
@@ -149,7 +151,15 @@ function originText(def: OptionDef, origin: Origin): string {
 
 function shown(def: OptionDef, value: unknown): string {
   if (def.secret) return '[redacted]';
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const safe = def.key === 'sources' ? redactSources(value) : value;
+  return JSON.stringify(safe) ?? String(safe);
+}
+
+/** Sources may carry smb:// passwords, also when they are the wrong type. */
+function redactSources(value: unknown): unknown {
+  if (typeof value === 'string') return redactSourceText(value);
+  if (Array.isArray(value)) return value.map(redactSources);
+  return value !== null && typeof value === 'object' ? '{…}' : value;
 }
 
 function validate<K extends keyof typeof OPTION_SCHEMAS>(key: K, raw: Raw | undefined): import('zod').output<(typeof OPTION_SCHEMAS)[K]> {
@@ -171,7 +181,7 @@ function parseSources(list: string[], raw: Raw | undefined, cwd: string, smbPass
       spec = parseSourceSpec(text, cwd);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      const safe = text.replace(/(smb:\/\/[^:@/]*:)[^@/]*@/i, '$1[redacted]@');
+      const safe = redactSourceText(text);
       throw new SharecastError(ErrorCode.ConfigInvalid, `sources = ${JSON.stringify(safe)} (${originText(def, raw?.origin ?? 'default')}): ${why}`);
     }
     if (spec.kind === 'smb' && spec.password === '' && smbPassword !== undefined) spec = { ...spec, password: smbPassword };

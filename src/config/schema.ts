@@ -11,42 +11,47 @@ const SIZE_UNITS: Record<string, number> = {
   kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
 };
 
+const LISTEN_EXPECTED = 'expected HOST:PORT, e.g. 0.0.0.0:8080, [::]:8080 or 127.0.0.1:0 (port 0-65535)';
+
 export const listenSchema = z
-  .string()
+  .string({ error: LISTEN_EXPECTED })
   .transform((s, ctx) => {
     const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(s.trim());
     const port = m ? Number(m[3]) : NaN;
     if (!m || !(port >= 0 && port <= 65535)) {
-      ctx.addIssue({ code: 'custom', message: 'expected HOST:PORT, e.g. 0.0.0.0:8080, [::]:8080 or 127.0.0.1:0 (port 0-65535)' });
+      ctx.addIssue({ code: 'custom', message: LISTEN_EXPECTED });
       return z.NEVER;
     }
     const host = m[1] ?? m[2] ?? '';
     return { host: host === '' ? '0.0.0.0' : host, port };
   });
 
-export const sizeSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+const SIZE_EXPECTED = 'expected a size from 1MiB to 64GiB, e.g. 160MiB, 512MB or 1GiB';
+
+export const sizeSchema = z.union([z.number(), z.string()], { error: SIZE_EXPECTED }).transform((v, ctx) => {
   const m = typeof v === 'number' ? [String(v), String(v), ''] : /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
   const unit = SIZE_UNITS[(m?.[2] ?? 'x').toLowerCase()];
   const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
   if (!Number.isFinite(bytes) || bytes < 1024 * 1024 || bytes > 64 * 1024 ** 3) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size from 1MiB to 64GiB, e.g. 160MiB, 512MB or 1GiB' });
+    ctx.addIssue({ code: 'custom', message: SIZE_EXPECTED });
     return z.NEVER;
   }
   return bytes;
 });
 
 function numberIn(min: number, max: number, what: string) {
-  return z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const expected = `expected ${what} from ${min} to ${max}`;
+  return z.union([z.number(), z.string()], { error: expected }).transform((v, ctx) => {
     const n = typeof v === 'number' ? v : v.trim() === '' ? NaN : Number(v);
     if (!Number.isFinite(n) || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what} from ${min} to ${max}` });
+      ctx.addIssue({ code: 'custom', message: expected });
       return z.NEVER;
     }
     return n;
   });
 }
 
-export const booleanSchema = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+export const booleanSchema = z.union([z.boolean(), z.string()], { error: 'expected true or false' }).transform((v, ctx) => {
   if (typeof v === 'boolean') return v;
   const s = v.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(s)) return true;

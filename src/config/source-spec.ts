@@ -57,11 +57,16 @@ export function parseSourceSpec(text: string, cwd: string): SourceSpec {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
   if (scheme === 'smb') return parseSmbUri(name, uri);
   if (scheme === 'file') {
+    let url: URL;
     let path: string;
     try {
-      path = decodeURIComponent(new URL(uri).pathname);
+      url = new URL(uri);
+      path = decodeURIComponent(url.pathname);
     } catch {
       invalid(`"${uri}" is not a valid file:// URI`);
+    }
+    if (url.hostname !== '' && url.hostname !== 'localhost') {
+      invalid(`a file:// URI names a file on this machine, not on host "${url.hostname}"; for a share use smb://HOST/SHARE/...`);
     }
     return { kind: 'folder', name, path };
   }
@@ -95,7 +100,7 @@ function parseSmbUri(name: string, uri: string): SmbSourceSpec {
   if (auth !== '') {
     const colon = auth.indexOf(':');
     let userPart = colon >= 0 ? auth.slice(0, colon) : auth;
-    password = colon >= 0 ? safeDecode(auth.slice(colon + 1)) : '';
+    password = colon >= 0 ? safeDecode(auth.slice(colon + 1), 'the password') : '';
     const semi = userPart.indexOf(';');
     if (semi >= 0) {
       domain = safeDecode(userPart.slice(0, semi));
@@ -111,20 +116,40 @@ function parseSmbUri(name: string, uri: string): SmbSourceSpec {
     port = Number(portMatch[2]);
     if (!(port >= 1 && port <= 65535)) invalid(`smb port ${portMatch[2]} must be 1-65535`);
   }
-  host = host.replace(/^\[(.*)\]$/, '$1');
+  const bracketed = /^\[(.*)\]$/.exec(host);
+  host = bracketed ? (bracketed[1] ?? '') : host;
   if (host === '') invalid('an smb:// source needs a host');
+  // Not shown: a password holding a raw "/" ends up here ("smb://user:pa/ss@…").
+  if (!bracketed && !/^[^\s:@/\\[\]]+$/.test(host)) {
+    invalid('the host of an smb:// source is not a host name; write "/", "@", ":" and "%" in a user name or password as %2F, %40, %3A and %25');
+  }
   const share = safeDecode(shareRaw);
   const path = safeDecode(pathRaw).split('/').filter((p) => p !== '' && p !== '.').join('/');
   if (path.split('/').includes('..')) invalid('an smb:// path may not contain ".."');
   return { kind: 'smb', name, host, port, domain, user, password, share, path };
 }
 
-function safeDecode(s: string): string {
+/** `secret` names a part whose value must not appear in the message. */
+function safeDecode(s: string, secret?: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    invalid(`"${s}" has a broken %-escape`);
+    invalid(secret === undefined ? `"${s}" has a broken %-escape` : `${secret} has a broken %-escape; write "%" as %25`);
   }
+}
+
+/**
+ * A source as written, safe to show in an error: the password of an smb://
+ * URI is replaced, even when the URI is malformed (a raw "@" or "/" in the
+ * password): everything from "smb://USER:" to the last "@" goes.
+ */
+export function redactSourceText(text: string): string {
+  return text.replace(/(smb:\/\/[^:@/]*:)(.*)$/is, (all, head: string, rest: string) => {
+    const at = rest.lastIndexOf('@');
+    if (at >= 0) return `${head}[redacted]${rest.slice(at)}`;
+    // No "@": "host:port/..." has no password; anything else might be one cut short.
+    return /^\d{1,5}(?:\/|$)/.test(rest) ? all : `${head}[redacted]`;
+  });
 }
 
 /** A form of the spec that is safe to log and show: no password. */
