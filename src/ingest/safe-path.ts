@@ -9,7 +9,8 @@ import { ErrorCode, SharecastError } from '../errors.js';
  */
 export function resolveInside(playlistDir: string, uri: string): string {
   const reject = (why: string): never => {
-    throw new SharecastError(ErrorCode.PathOutsideSource, `playlist names "${uri.slice(0, 200)}", which ${why}`);
+    // JSON quoting: a control character in the URI must not break the log line.
+    throw new SharecastError(ErrorCode.PathOutsideSource, `playlist names ${JSON.stringify(uri.slice(0, 200))}, which ${why}`);
   };
   if (uri === '') reject('is empty');
   // eslint-disable-next-line no-control-regex
@@ -25,9 +26,9 @@ export function resolveInside(playlistDir: string, uri: string): string {
     }
   }
   if (/[\u0000-\u001f\u007f\\]/.test(decoded) || decoded.startsWith('/')) reject('escapes the source folder');
-  const base = playlistDir.split('/').filter((p) => p !== '' && p !== '.');
-  const out = [...base];
-  for (const part of decoded.split('/')) {
+  // The folder goes through the same rules as the URI: a ".." in it must not survive either.
+  const out: string[] = [];
+  for (const part of [...playlistDir.split('/'), ...decoded.split('/')]) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (out.length === 0) reject('escapes the source folder');
