@@ -19,7 +19,7 @@ export async function fileSystemTypeOf(path: string, mountsText?: string): Promi
   let best: { mount: string; type: string } | undefined;
   for (const line of text.split('\n')) {
     const [, rawMount, type] = line.split(' ');
-    if (rawMount === undefined || type === undefined) continue;
+    if (rawMount === undefined || type === undefined || !rawMount.startsWith('/') || type === '') continue;
     const mount = rawMount.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     const inside = mount === '/' || path === mount || path.startsWith(`${mount}/`);
     if (inside && (best === undefined || mount.length >= best.mount.length)) best = { mount, type };
