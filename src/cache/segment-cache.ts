@@ -73,7 +73,14 @@ export class SegmentCache {
     const pending = this.#inflight.get(sourceKey);
     if (pending) return pending;
     this.#loads += 1;
-    const p = read().finally(() => this.#inflight.delete(sourceKey));
+    let started: Promise<Uint8Array>;
+    try {
+      started = read();
+    } catch (err) {
+      // A reader that throws at once still gives a rejected promise, never a throw out of load().
+      started = Promise.reject(err);
+    }
+    const p = started.finally(() => this.#inflight.delete(sourceKey));
     this.#inflight.set(sourceKey, p);
     return p;
   }
