@@ -29,6 +29,7 @@ import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
 import { TitleStore } from './site/title-store.js';
 import { Republisher } from './stream/republisher.js';
+import { SequenceStore } from './stream/sequence-store.js';
 import { StreamRegistry } from './stream/stream-registry.js';
 import { ViewerPresence, presenceKey } from './viewers/viewer-presence.js';
 
@@ -57,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const cache = new SegmentCache({ maxBytes: config.cacheBytes });
   const site = new SiteSettings({ title: config.title });
   const streams = new StreamRegistry();
+  const sequences = new SequenceStore(config.dataDir, logger.child({ module: 'stream' }));
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });
@@ -74,6 +76,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         metrics,
         logger: logger.child({ module: 'stream', stream: spec.name }),
         runId,
+        sequences,
         windowSeconds: config.windowSeconds,
         offlineAfterSeconds: config.offlineAfterSeconds,
       }),

@@ -8,6 +8,7 @@ import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import { parsePlaylist } from './parse-playlist.js';
 import type { SourcePlaylist } from './playlist-model.js';
 import { renderPlaylist } from './render-playlist.js';
+import type { SavedSequence } from './sequence-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
 import {
   appendSegment,
@@ -59,6 +60,8 @@ export interface RepublisherOptions {
   windowSeconds: number;
   offlineAfterSeconds: number;
   now?: () => number;
+  /** Where the sequence numbers outlive a restart of sharecast (data dir); none in unit tests. */
+  sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
   /** How often to check for going offline and for expired segments (ms). */
   tickMs?: number;
 }
@@ -74,7 +77,9 @@ const SAFE_EXT = /^\.[a-z0-9]{1,6}$/i;
  */
 export class Republisher {
   readonly name: string;
-  readonly #o: Required<Omit<RepublisherOptions, 'now' | 'tickMs'>> & { now: () => number; tickMs: number };
+  readonly #o: Required<Omit<RepublisherOptions, 'now' | 'tickMs' | 'sequences'>> & { now: () => number; tickMs: number };
+  readonly #sequences: RepublisherOptions['sequences'];
+  #savedMsn = -1;
   #tracker: SourceTracker = newSourceTracker();
   #timeline: Timeline;
   #rendered: RenderedPlaylist | undefined;
@@ -96,7 +101,11 @@ export class Republisher {
   constructor(options: RepublisherOptions) {
     this.name = options.name;
     this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250 };
-    this.#timeline = newTimeline(this.#o.now());
+    this.#sequences = options.sequences;
+    const saved = this.#sequences?.load(this.name);
+    const fresh = newTimeline(this.#o.now());
+    // After a restart of sharecast, continue the sequence numbers (the first segment then gets a discontinuity).
+    this.#timeline = saved ? { ...fresh, mediaSequence: saved.nextMsn, discontinuitySequence: saved.discontinuitySequence } : fresh;
     this.#o.metrics.online.set({ stream: this.name }, 0);
   }
 
@@ -329,6 +338,12 @@ export class Republisher {
     if (next.retired !== prev.retired || next.segments !== prev.segments) {
       const keep = new Set(servableNames(next));
       for (const name of this.#pinned.keys()) if (!keep.has(name)) this.#pinned.delete(name);
+    }
+    const upcoming = next.mediaSequence + next.segments.length;
+    if (this.#sequences && upcoming !== this.#savedMsn) {
+      this.#savedMsn = upcoming;
+      // One small atomic write per new segment; a discontinuity may follow, so count one in advance.
+      this.#sequences.save(this.name, { nextMsn: upcoming, discontinuitySequence: next.discontinuitySequence + next.segments.filter((s) => s.discontinuity).length });
     }
     if (next.live !== prev.live) {
       this.#o.metrics.online.set({ stream: this.name }, next.live ? 1 : 0);

@@ -96,8 +96,9 @@ export function appendSegment(t: Timeline, seg: NewSegment, now: number, opts: W
     msn: nextMsn(t),
     name: seg.name,
     duration: seg.duration,
-    // A discontinuity before the very first segment of the playlist means nothing.
-    discontinuity: t.segments.length === 0 && t.retired.length === 0 && t.mediaSequence === 0 ? false : seg.discontinuity || resuming,
+    // A discontinuity before the very first segment of a stream means nothing; an empty window
+    // with a media sequence above 0 is a restart of sharecast itself, which breaks the timestamps.
+    discontinuity: t.segments.length === 0 && t.retired.length === 0 ? t.mediaSequence > 0 : seg.discontinuity || resuming,
     byteLength: seg.byteLength,
     publishedAt: now,
   };

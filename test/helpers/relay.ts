@@ -30,8 +30,8 @@ export interface StatusBody {
 }
 
 /** Starts sharecast in this process on 127.0.0.1 and a free port, with a temp data dir. */
-export async function startRelay(args: string[], options: { logLevel?: string } = {}): Promise<Relay> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sharecast-data-'));
+export async function startRelay(args: string[], options: { logLevel?: string; dataDir?: string } = {}): Promise<Relay> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sharecast-data-'));
   const loaded = loadConfig({ argv: ['--listen', '127.0.0.1:0', '--data', dataDir, ...args], env: {}, cwd: process.cwd() });
   if (loaded.kind !== 'config') throw new Error('no config');
   const logger = createLogger({ level: (options.logLevel ?? process.env['SHARECAST_TEST_LOG'] ?? 'silent') as 'silent' });
@@ -52,7 +52,7 @@ export async function startRelay(args: string[], options: { logLevel?: string } 
     status: async () => (await (await get('/api/status')).json()) as StatusBody,
     stop: async () => {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

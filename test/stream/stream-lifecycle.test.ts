@@ -157,3 +157,27 @@ describe('the folder disappears (a dropped share)', () => {
     assert.deepEqual(s.watcher.sequenceProblems(), []);
   });
 });
+
+describe('sharecast itself restarts', () => {
+  test('the media sequence continues from where it was, after a discontinuity, and no URL is reused', async () => {
+    const { mkdtempSync: mk } = await import('node:fs');
+    const data = mk(join(tmpdir(), 'sharecast-restart-'));
+    cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+    const first = await startRelay(['--source', 'demo'], { dataDir: data });
+    const before = await waitFor('demo live', async () => {
+      const pl = await first.playlist();
+      return pl && pl.segments.length >= 3 ? pl : undefined;
+    }, 15_000);
+    await first.stop();
+    const second = await startRelay(['--source', 'demo'], { dataDir: data });
+    cleanups.push(() => second.stop());
+    const after = await waitFor('demo live again', () => second.playlist(), 15_000);
+    const lastBefore = before.segments.at(-1);
+    assert.ok(lastBefore);
+    assert.ok(after.mediaSequence > lastBefore.msn, `media sequence ${after.mediaSequence} continues after ${lastBefore.msn}`);
+    assert.ok(after.discontinuitySequence >= before.discontinuitySequence);
+    assert.equal(after.segments[0]?.discontinuity, true, 'a discontinuity marks the restart');
+    const oldNames = new Set(before.segments.map((s) => s.uri));
+    for (const s of after.segments) assert.ok(!oldNames.has(s.uri), `${s.uri} is a new URL`);
+  });
+});
