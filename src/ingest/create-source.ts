@@ -21,6 +21,6 @@ export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
     case 'demo':
       return new DemoSource({ folder: deps.demoFolder, logger: deps.logger });
     case 'smb':
-      return new SmbSource({ spec, logger: deps.logger, pollIntervalMs: deps.pollIntervalMs });
+      return new SmbSource({ spec, logger: deps.logger, pollIntervalMs: deps.pollIntervalMs, changeNotify: !deps.poll });
   }
 }

@@ -3,7 +3,7 @@ import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { resolveInside } from './safe-path.js';
 import { SmbClient } from './smb/client.js';
-import { Command, NtStatus, statusName } from './smb/constants.js';
+import { Command, CreateOption, FileNotifyChange, NtStatus, statusName } from './smb/constants.js';
 import { SmbError, SmbStatusError } from './smb/errors.js';
 import type { FileMeta } from './smb/file-messages.js';
 import type { PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
@@ -26,7 +26,17 @@ export interface SmbSourceOptions {
   slowRetryMs?: number;
   /** SMB dialects to offer (tests pin one). Default: 2.0.2 to 3.1.1. */
   dialects?: readonly number[];
+  /**
+   * Also ask the server to tell us when a name in the playlist's folder
+   * changes (CHANGE_NOTIFY), and poll at once when it does. The tick goes on
+   * regardless; this only cuts the wait for it. Default true (config `poll`
+   * turns it off).
+   */
+  changeNotify?: boolean;
 }
+
+/** Notifications never make ticks closer than this. */
+const MIN_TICK_GAP_MS = 20;
 
 /** A playlist this big is still read whole in the poll's one round trip. */
 const POLL_READ_BYTES = 64 * 1024;
@@ -81,6 +91,12 @@ export class SmbSource implements Source {
   #closed = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
+  /** A notification arrived: tick again as soon as the gap allows. */
+  #again = false;
+  #lastTickAt = 0;
+  /** The client a CHANGE_NOTIFY watch runs on, and clients that refused one. */
+  #watching: { client: SmbClient; abort: AbortController } | undefined;
+  readonly #noNotify = new WeakSet<SmbClient>();
 
   constructor(options: SmbSourceOptions) {
     this.#o = options;
@@ -110,6 +126,7 @@ export class SmbSource implements Source {
   async close(): Promise<void> {
     this.#closed = true;
     this.#wake?.();
+    this.#watching?.abort.abort();
     await this.#loop;
     const client = this.#client;
     this.#client = undefined;
@@ -150,6 +167,9 @@ export class SmbSource implements Source {
     while (!this.#closed) {
       await this.#sleep(delay);
       if (this.#closed) return;
+      const gap = MIN_TICK_GAP_MS - (Date.now() - this.#lastTickAt);
+      if (gap > 0) await new Promise((r) => setTimeout(r, gap).unref());
+      if (this.#closed) return;
       delay = await this.#tickSafely();
     }
   }
@@ -157,6 +177,8 @@ export class SmbSource implements Source {
   /** One poll; returns how long to wait before the next. Never throws. */
   async #tickSafely(): Promise<number> {
     const started = Date.now();
+    this.#lastTickAt = started;
+    this.#again = false;
     try {
       await this.#tick();
       this.#failures = 0;
@@ -166,8 +188,9 @@ export class SmbSource implements Source {
     }
   }
 
+  /** Sleeps `ms`, or less when a change notification arrives (#kick). */
   #sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
+    if (ms <= 0 || this.#again) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       timer.unref();
@@ -177,6 +200,50 @@ export class SmbSource implements Source {
       }
       this.#wake = done;
     });
+  }
+
+  /** Something in the folder changed: look now rather than at the next tick. */
+  #kick(): void {
+    this.#again = true;
+    this.#wake?.();
+  }
+
+  /**
+   * Keeps a CHANGE_NOTIFY pending on the playlist's folder for as long as this
+   * connection lives. A server that refuses it is simply polled.
+   */
+  #watch(client: SmbClient): void {
+    if (this.#o.changeNotify === false || this.#closed || client.closed || this.#noNotify.has(client)) return;
+    if (this.#watching?.client === client) return;
+    this.#watching?.abort.abort();
+    const abort = new AbortController();
+    const w = { client, abort };
+    this.#watching = w;
+    void this.#watchLoop(client, abort.signal).finally(() => {
+      if (this.#watching === w) this.#watching = undefined;
+    });
+  }
+
+  async #watchLoop(client: SmbClient, signal: AbortSignal): Promise<void> {
+    let handle;
+    try {
+      handle = await client.open(this.#root, CreateOption.DirectoryFile, { signal });
+    } catch {
+      return; // the next good tick tries again
+    }
+    try {
+      while (!signal.aborted && !client.closed && !this.#closed) {
+        await client.changeNotify(handle.fileId, FileNotifyChange.FileName, { signal });
+        this.#kick();
+      }
+    } catch (err) {
+      if (err instanceof SmbStatusError) {
+        this.#noNotify.add(client);
+        this.#log.debug({ source: this.description, status: err.statusName }, 'the server refuses change notifications; polling only');
+      }
+    } finally {
+      if (!client.closed) await client.closeHandle(handle.fileId).catch(() => undefined);
+    }
   }
 
   async #connect(): Promise<SmbClient> {
@@ -226,6 +293,8 @@ export class SmbSource implements Source {
   async #tick(): Promise<void> {
     const client = await this.#ensureClient();
     const found = this.#fixedName !== null ? await this.#pollFile(client, this.#fixedName) : await this.#pollFolder(client);
+    // The folder exists (a missing one threw): watch it for changes.
+    this.#watch(client);
     if (found === 'missing') return;
     const { name, meta } = found;
     const last = this.#last;

@@ -2,7 +2,7 @@
 // share's folder as OBS would: snapshots, whole segments, the clear failures
 // (each logged once), guest shares, and recovery after smbd is killed.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -128,6 +128,21 @@ describe('SMB source', () => {
     assert.equal(missing.source.status().state, 'error');
     assert.equal(missing.source.status().error?.code, ErrorCode.SourceUnavailable);
     assert.match(missing.source.status().error?.message ?? '', /does not exist/);
+  });
+
+  test('a change notification from the server makes the source look at once, long before the next tick', async () => {
+    const folder = join(samba.sharePath(), 'notify');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'stream.m3u8'), '#EXTM3U\n# one\n');
+    const fast = await track(open(spec(samba, 'notify/stream.m3u8'), { pollIntervalMs: 60_000 }));
+    const slow = await track(open(spec(samba, 'notify/stream.m3u8'), { pollIntervalMs: 60_000, changeNotify: false }));
+    await waitFor('both see the first version', () => fast.snapshots.length === 1 && slow.snapshots.length === 1);
+    await sleep(300); // the watch is armed after the first tick
+    // As ffmpeg does it: write a temp file, rename it over the playlist.
+    writeFileSync(join(folder, 'stream.m3u8.tmp'), '#EXTM3U\n# two\n');
+    renameSync(join(folder, 'stream.m3u8.tmp'), join(folder, 'stream.m3u8'));
+    await waitFor('the notified source sees the new version', () => /# two/.test(fast.snapshots.at(-1)?.text ?? ''), 5000);
+    assert.equal(slow.snapshots.length, 1, 'without notifications, nothing before the 60 s tick');
   });
 
   test('a wrong password: source_auth_failed in the status, one log line however often it retries, no password anywhere', async () => {
