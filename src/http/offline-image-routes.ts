@@ -27,6 +27,7 @@ export function offlineImageRoutes({ store, adminGuard }: OfflineImageRouteDeps)
       ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     }
     ctx.type = img.contentType;
+    ctx.status = 200; // ctx.fresh only answers for a 2xx status
     if (ctx.fresh) {
       ctx.status = 304;
       return;

@@ -49,6 +49,7 @@ export function vendorRoutes() {
     ctx.set('ETag', file.etag);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.type = entry.type;
+    ctx.status = 200; // ctx.fresh only answers for a 2xx status
     if (ctx.fresh) {
       ctx.status = 304;
       return;

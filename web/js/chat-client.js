@@ -6,9 +6,12 @@ const TOKEN_KEY = 'sharecast.viewerToken';
 const PING_MS = 4000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15000;
+/** Close codes from the server (docs/chat-protocol.md). */
+export const CLOSE_BANNED = 4003;
+const BANNED_RETRY_MS = 60000;
 
 /**
- * Events: 'frame' (detail: a server frame), 'state' (detail: { state, retryInMs? })
+ * Events: 'frame' (detail: a server frame), 'state' (detail: { state, retryInMs?, closeCode? })
  * where state is 'connecting' | 'open' | 'closed'.
  */
 export class ChatConnection extends EventTarget {
@@ -23,6 +26,7 @@ export class ChatConnection extends EventTarget {
     this.pingTimer = 0;
     this.refCounter = 0;
     this.stopped = false;
+    this.closeCode = 0;
   }
 
   get open() {
@@ -63,11 +67,12 @@ export class ChatConnection extends EventTarget {
       if (frame.type === 'welcome' && typeof frame.token === 'string') writeToken(frame.token);
       this.dispatchEvent(new CustomEvent('frame', { detail: frame }));
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (event) => {
       if (ws !== this.ws) return;
       clearInterval(this.pingTimer);
       this.ws = null;
-      if (!this.stopped) this.#scheduleReconnect();
+      this.closeCode = event.code;
+      if (!this.stopped) this.#scheduleReconnect(event.code);
       else this.#setState('closed');
     });
     // 'error' is always followed by 'close'; nothing to do here.
@@ -95,18 +100,19 @@ export class ChatConnection extends EventTarget {
     return `r${this.refCounter}`;
   }
 
-  #scheduleReconnect() {
-    const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts);
+  #scheduleReconnect(closeCode) {
+    // Banned: the server will refuse us; try again rarely, in case the ban is lifted.
+    const base = closeCode === CLOSE_BANNED ? BANNED_RETRY_MS : Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts);
     const delay = Math.round(base * (0.75 + Math.random() * 0.5));
     this.attempts += 1;
-    this.#setState('closed', delay);
+    this.#setState('closed', delay, closeCode);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
-  #setState(state, retryInMs) {
+  #setState(state, retryInMs, closeCode) {
     this.state = state;
-    this.dispatchEvent(new CustomEvent('state', { detail: { state, retryInMs } }));
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, retryInMs, closeCode } }));
   }
 }
 

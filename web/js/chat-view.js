@@ -2,6 +2,8 @@
 // markup inside a [data-chat] element (see index.html). Every piece of text
 // from other people goes into the page with textContent, never as HTML.
 
+import { CLOSE_BANNED } from './chat-client.js';
+
 const MAX_MESSAGES = 300;
 const VIEWERS_REFRESH_MS = 10000;
 
@@ -164,7 +166,11 @@ export class ChatView {
     this.#setNotice(message, 'error', 6000);
   }
 
-  #onState({ state, retryInMs }) {
+  #onState({ state, retryInMs, closeCode }) {
+    if (closeCode === CLOSE_BANNED) {
+      this.banned = true;
+      this.#setNotice(ERROR_TEXT.banned, 'error', 0);
+    }
     if (state === 'open') this.stateLine.textContent = '';
     else if (state === 'connecting') this.stateLine.textContent = 'Connecting…';
     else this.stateLine.textContent = retryInMs ? `Reconnecting in ${Math.ceil(retryInMs / 1000)} s…` : 'Disconnected';
@@ -230,8 +236,10 @@ export class ChatView {
     } catch {
       return;
     }
-    const viewers = Array.isArray(body.viewers) ? body.viewers : [];
-    const count = typeof body.count === 'number' ? body.count : viewers.length;
+    const all = Array.isArray(body.viewers) ? body.viewers : [];
+    // Page viewers have their chat name; bare players (VLC, mpv, embeds) have none.
+    const viewers = all.filter((v) => typeof v.name === 'string');
+    const count = typeof body.count === 'number' ? body.count : all.length;
     this.viewerCount = count;
     this.viewersSummary.textContent = count === 1 ? '1 watching' : `${count} watching`;
     const items = viewers.map((v) => {
@@ -250,7 +258,7 @@ export class ChatView {
     if (others > 0) {
       const li = document.createElement('li');
       li.className = 'note';
-      li.textContent = `+ ${others} watching without the chat (players, embeds)`;
+      li.textContent = others === 1 ? '+ 1 watching in a player' : `+ ${others} watching in a player`;
       items.push(li);
     }
     this.viewersList.replaceChildren(...items);
