@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -172,5 +172,59 @@ describe('folder source: fMP4 segments with an init section, temp_file and delet
     const r = await probe(`${relay.url}/hls/live/index.m3u8`);
     assert.equal(r.stderr, '', 'no errors');
     assert.deepEqual(r.codecs, ['aac', 'h264']);
+  });
+});
+
+describe('folder source: polling (network mounts where file events never arrive)', () => {
+  test('--poll relays OBS output through stat polling alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sharecast-poll-'));
+    const obs = startObs({ dir, hlsTime: 1, listSize: 5, flags: ['delete_segments'] });
+    const relay = await startRelay(['--source', join(dir, 'stream.m3u8'), '--poll', '--poll-interval', '100']);
+    const watcher = new RelayWatcher(relay).start(100);
+    try {
+      await waitFor('3 segments by polling', () => ((watcher.latest?.segments.length ?? 0) >= 3 ? true : undefined), 30_000);
+      await watcher.stop();
+      assert.deepEqual(watcher.serverErrors(), []);
+      assert.deepEqual(watcher.sequenceProblems(), []);
+      const written = hashesOf(dir, ['.ts']);
+      const newest = [...watcher.segmentHashes.values()].at(-1);
+      assert.ok(newest && written.has(newest), 'newest relayed segment is a file ffmpeg wrote');
+    } finally {
+      await watcher.stop();
+      await obs.kill();
+      await relay.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('folder source: a hand-written playlist with CRLF line endings and spaces in names', () => {
+  test('segments are published when the playlist lists them, byte for byte', async () => {
+    const { copyFileSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'sharecast-crlf-'));
+    const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'demo');
+    const relay = await startRelay(['--source', join(dir, 'my stream.m3u8')]);
+    try {
+      const write = (n: number) => {
+        copyFileSync(join(fixtures, `demo${n}.ts`), join(dir, `my stream ${n}.ts`));
+        const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0'];
+        for (let i = 0; i <= n; i++) lines.push('#EXTINF:2.000000,', `my stream ${i}.ts`);
+        writeFileSync(join(dir, 'my stream.m3u8.tmp'), `${lines.join('\r\n')}\r\n`);
+        renameSync(join(dir, 'my stream.m3u8.tmp'), join(dir, 'my stream.m3u8'));
+      };
+      write(0);
+      write(1);
+      const pl = await waitFor('two segments', async () => {
+        const p = await relay.playlist();
+        return p && p.segments.length >= 2 ? p : undefined;
+      }, 10_000);
+      for (const [i, seg] of pl.segments.entries()) {
+        const res = await relay.get(`/hls/live/${seg.uri}`);
+        assert.equal(sha1(Buffer.from(await res.arrayBuffer())), sha1(readFileSync(join(fixtures, `demo${i}.ts`))));
+      }
+    } finally {
+      await relay.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
