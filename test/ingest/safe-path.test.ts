@@ -99,7 +99,7 @@ describe('resolveInside', () => {
         }
         return true;
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
   });
 });
