@@ -33,6 +33,8 @@ export class ChatLog {
   #fh: FileHandle | undefined;
   #queue: Pending[] = [];
   #writing: Promise<void> | undefined;
+  /** True from the start of a drain until its loop sees an empty queue (set and cleared synchronously). */
+  #draining = false;
   #records = 0;
   /** After a failed write the file may end mid-line: start the next write on a new line. */
   #mayBeTorn = false;
@@ -105,32 +107,38 @@ export class ChatLog {
     const line = `${JSON.stringify(record)}\n`;
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ line, resolve, reject });
-      this.#writing ??= this.#drain().finally(() => {
-        this.#writing = undefined;
-      });
+      if (!this.#draining) {
+        this.#draining = true;
+        this.#writing = this.#drain();
+      }
     });
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      try {
-        const fh = this.#fh;
-        if (!fh) throw new Error('chat log is not open');
-        const data = (this.#mayBeTorn ? '\n' : '') + batch.map((p) => p.line).join('');
-        this.#mayBeTorn = true;
-        await fh.appendFile(data, 'utf8');
-        await fh.datasync();
-        this.#mayBeTorn = false;
-        this.#records += batch.length;
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        this.#o.logger.error({ err, path: this.#o.path }, 'chat log: write failed');
-        for (const p of batch) p.reject(err);
-        continue;
+    // The flag is cleared in the same synchronous step that sees the queue empty, so an append never waits on a drain that already ended.
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue;
+        this.#queue = [];
+        try {
+          const fh = this.#fh;
+          if (!fh) throw new Error('chat log is not open');
+          const data = (this.#mayBeTorn ? '\n' : '') + batch.map((p) => p.line).join('');
+          this.#mayBeTorn = true;
+          await fh.appendFile(data, 'utf8');
+          await fh.datasync();
+          this.#mayBeTorn = false;
+          this.#records += batch.length;
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          this.#o.logger.error({ err, path: this.#o.path }, 'chat log: write failed');
+          for (const p of batch) p.reject(err);
+          continue;
+        }
+        if (this.#records >= this.#o.compactAfter) await this.#compact();
       }
-      if (this.#records >= this.#o.compactAfter) await this.#compact();
+    } finally {
+      this.#draining = false;
     }
   }
 

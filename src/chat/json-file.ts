@@ -11,6 +11,8 @@ export class JsonFile<T> {
   readonly #path: string;
   readonly #logger: Logger;
   #writing: Promise<void> | undefined;
+  /** True while the write loop runs (set and cleared synchronously, so no save is missed). */
+  #running = false;
   #again = false;
   #latest: (() => T) | undefined;
 
@@ -43,31 +45,35 @@ export class JsonFile<T> {
   /** Writes what `state()` returns when the write starts; resolves when it is on disk. */
   save(state: () => T): Promise<void> {
     this.#latest = state;
-    if (this.#writing) {
+    if (this.#running && this.#writing) {
       this.#again = true;
       return this.#writing;
     }
-    this.#writing = this.#loop().finally(() => {
-      this.#writing = undefined;
-    });
+    this.#running = true;
+    this.#writing = this.#loop();
     return this.#writing;
   }
 
   async #loop(): Promise<void> {
-    do {
-      this.#again = false;
-      const state = this.#latest as () => T;
-      try {
-        await writeFileAtomic(this.#path, `${JSON.stringify(state(), null, 1)}\n`, 0o600);
-      } catch (err) {
-        this.#logger.error({ err, path: this.#path }, `cannot write ${this.#path}`);
-        throw err;
-      }
-    } while (this.#again);
+    // The flag is cleared in the same synchronous step that sees no new save, so no save is missed.
+    try {
+      do {
+        this.#again = false;
+        const state = this.#latest as () => T;
+        try {
+          await writeFileAtomic(this.#path, `${JSON.stringify(state(), null, 1)}\n`, 0o600);
+        } catch (err) {
+          this.#logger.error({ err, path: this.#path }, `cannot write ${this.#path}`);
+          throw err;
+        }
+      } while (this.#again);
+    } finally {
+      this.#running = false;
+    }
   }
 
   /** Resolves when no write is running. */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing.catch(() => {});
+    while (this.#running && this.#writing) await this.#writing.catch(() => {});
   }
 }

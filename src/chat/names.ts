@@ -33,9 +33,9 @@ export function generatedName(userId: string): string {
   return `${adjective} ${animal}`;
 }
 
-/** The form names are compared in: case, width, spacing and punctuation do not make a name different. */
+/** The form names are compared in: case, width, spacing and punctuation do not make a name different (letters, digits and symbols such as emoji do). */
 export function foldName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}\p{S}]+/gu, '');
 }
 
 // C0/C1 controls, line and paragraph separators, bidirectional overrides and isolates, lone surrogates.
@@ -55,7 +55,7 @@ export function validateName(raw: unknown, reserved: readonly string[]): string 
   if ([...name].length > NAME_MAX_LENGTH) throw new SharecastError(ErrorCode.TooLong, `the name is longer than ${NAME_MAX_LENGTH} characters`);
   if (FORBIDDEN_IN_NAME.test(name)) throw new SharecastError(ErrorCode.Invalid, 'the name contains control characters');
   const folded = foldName(name);
-  if (folded.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter or digit');
+  if (folded.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter, digit or emoji');
   for (const word of reserved) {
     const r = foldName(word);
     if (r !== '' && folded === r) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved`);

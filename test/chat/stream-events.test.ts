@@ -29,8 +29,9 @@ describe('stream events in chat', () => {
     mkdirSync(obs);
     for (let i = 0; i < 4; i++) copyFileSync(join('fixtures', 'demo', `demo${i}.ts`), join(obs, `demo${i}.ts`));
     server = await startChatServer(dataDir, ['--source', `live=${join(obs, 'index.m3u8')}`, '--poll', '--poll-interval', '100']);
-    client = await ChatClient.connect(server.url);
-    assert.equal(client.welcome['online'], false);
+    const c = await ChatClient.connect(server.url);
+    client = c;
+    assert.equal(c.welcome['online'], false);
 
     writePlaylist(obs, 3, false);
     assert.deepEqual(await client.nextOfType('status', 15_000), { type: 'status', online: true });
