@@ -64,6 +64,7 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
   let viewerB: WatchedPage;
   let spammer: WatchedPage;
   let proxy: TcpProxy | undefined;
+  let embed: WatchedPage;
   let imagePath: string;
   const obsOptions = (): ObsOptions => ({ dir, hlsTime: 1, listSize: 5, flags: ['delete_segments'], size: '640x360' });
 
@@ -187,11 +188,11 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
   });
 
   test('/embed/video plays', async () => {
-    const embed = await newViewer('/embed/video', { viewport: { width: 640, height: 360 } });
+    // Kept open until the end: it has no WebSocket, so it follows the stream by polling /api/status.
+    embed = await newViewer('/embed/video', { viewport: { width: 480, height: 270 } });
     const { from, to } = await playsFor(embed.page, 2);
     assert.ok(to - from >= 2);
     assert.equal(await embed.page.$('[data-chat]'), null, 'the video embed has no chat');
-    await embed.page.close();
   });
 
   test('the admin hides a message and it disappears from another viewer\'s page', async () => {
@@ -246,6 +247,8 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
     await p.fill('#admin-title', 'Back soon');
     await p.press('#admin-title', 'Enter');
     await waitFor('the new title on the viewer page', async () => (await viewerA.page.textContent('header [data-bind="title"]'))?.trim() === 'Back soon', 10_000);
+    await p.setViewportSize({ width: 1100, height: 1000 });
+    console.log(`admin page screenshot: ${await screenshot(p, 'admin-page')}`);
   });
 
   test('a phone-sized screen: no sideways scrolling, chat below the video', async () => {
@@ -292,6 +295,7 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
     const width = await a.evaluate(() => (document.querySelector('[data-player-offline-image]') as HTMLImageElement).naturalWidth);
     assert.equal(width, 320);
     console.log(`offline page screenshot: ${await screenshot(a, 'viewer-page-offline')}`);
+    await waitFor('the video embed (status by polling) to show the offline image', () => embed.page.isVisible('[data-player-offline]'), 10_000, 200);
   });
 
   test('OBS restarts: the video plays again without a reload', async () => {
@@ -303,6 +307,8 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
     assert.equal(await viewerA.page.isVisible('[data-player-offline]'), false);
     assert.equal(await viewerA.page.getAttribute('[data-bind="badge"]', 'data-state'), 'live');
     await playsFor(viewerB.page, 1, 20_000);
+    await playsFor(embed.page, 1, 20_000);
+    assert.equal(await embed.page.isVisible('[data-player-offline]'), false);
   });
 
   test('no console errors on any page', () => {

@@ -13,7 +13,9 @@ export class PageState {
 
   /** From GET /api/status. */
   applyStatus(s) {
-    if (s.streams && s.stream && s.streams[s.stream]?.playlistUrl) this.player?.setPlaylistUrl(s.streams[s.stream].playlistUrl);
+    const main = s.streams && s.stream ? s.streams[s.stream] : undefined;
+    if (main?.playlistUrl) this.player?.setPlaylistUrl(main.playlistUrl);
+    if (typeof main?.offlineAfterSeconds === 'number') this.player?.setOfflineAfter(main.offlineAfterSeconds);
     if (typeof s.title === 'string') this.setTitle(s.title);
     if (typeof s.viewers === 'number') this.setViewers(s.viewers);
     if (typeof s.online === 'boolean') this.setOnline(s.online);

@@ -32,8 +32,12 @@ export const HLS_CONFIG = {
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10000;
-/** After the stream ends, play out what is buffered for at most this long. */
-const DRAIN_MAX_MS = 8000;
+/**
+ * After the stream ends, play out what is buffered (the streamer's last words),
+ * but never for longer than the server's offline timeout: the offline image
+ * shows within that time after OBS stops.
+ */
+const DRAIN_DEFAULT_MAX_MS = 5000;
 
 export class LivePlayer {
   /**
@@ -63,6 +67,7 @@ export class LivePlayer {
     this.drainTimer = 0;
     this.mediaErrorRecoveredAt = 0;
     this.wasLive = false;
+    this.drainMaxMs = DRAIN_DEFAULT_MAX_MS;
 
     this.video.addEventListener('playing', () => {
       this.retries = 0;
@@ -86,6 +91,11 @@ export class LivePlayer {
     if (!url || url === this.playlistUrl) return;
     this.playlistUrl = url;
     this.onPlaylistUrl(url);
+  }
+
+  /** The server's offline timeout (status: streams.NAME.offlineAfterSeconds). */
+  setOfflineAfter(seconds) {
+    if (Number.isFinite(seconds) && seconds > 0) this.drainMaxMs = Math.max(500, seconds * 1000 - 500);
   }
 
   /** Tells the player whether the stream is live now. */
@@ -144,7 +154,7 @@ export class LivePlayer {
       clearTimeout(this.drainTimer);
       this.drainTimer = setTimeout(() => {
         if (this.mode === 'draining') this.#showOffline();
-      }, Math.min(DRAIN_MAX_MS, ahead * 1000 + 1500));
+      }, Math.min(this.drainMaxMs, ahead * 1000 + 1000));
       return;
     }
     this.#showOffline();

@@ -55,9 +55,3 @@ export class StatusPoller {
     this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
   }
 }
-
-/** The playlist URL of the main stream, from a status body. */
-export function playlistUrlOf(status) {
-  const main = status.stream && status.streams ? status.streams[status.stream] : undefined;
-  return main?.playlistUrl ?? '/hls/live/index.m3u8';
-}
