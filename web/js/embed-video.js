@@ -5,4 +5,4 @@ import { StatusPoller } from './status.js';
 
 const player = new LivePlayer(/** @type {HTMLElement} */ (document.querySelector('[data-player]')));
 const state = new PageState({ player });
-new StatusPoller({ onStatus: (s) => state.applyStatus(s), intervalMs: 3000 }).start();
+new StatusPoller({ onStatus: (s, at) => state.applyStatus(s, at), intervalMs: 3000 }).start();

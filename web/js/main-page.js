@@ -15,7 +15,7 @@ const player = new LivePlayer(/** @type {HTMLElement} */ (document.querySelector
 const state = new PageState({ player });
 
 // Status: WebSocket frames when connected, and polling (fast while the socket is down).
-const poller = new StatusPoller({ onStatus: (s) => state.applyStatus(s), intervalMs: 3000 });
+const poller = new StatusPoller({ onStatus: (s, at) => state.applyStatus(s, at), intervalMs: 3000 });
 const chat = new ChatConnection();
 chat.addEventListener('frame', (e) => state.applyFrame(/** @type {CustomEvent} */ (e).detail));
 chat.addEventListener('state', (e) => {

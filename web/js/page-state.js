@@ -9,13 +9,19 @@ export class PageState {
     this.online = undefined;
     this.title = '';
     this.viewers = undefined;
+    /** When the last WebSocket frame with state arrived (performance.now()). */
+    this.frameAt = -Infinity;
   }
 
-  /** From GET /api/status. */
-  applyStatus(s) {
+  /**
+   * From GET /api/status. A poll that was sent before the latest WebSocket
+   * frame may carry older news: it is ignored rather than allowed to undo it.
+   */
+  applyStatus(s, requestedAt = performance.now()) {
     const main = s.streams && s.stream ? s.streams[s.stream] : undefined;
     if (main?.playlistUrl) this.player?.setPlaylistUrl(main.playlistUrl);
     if (typeof main?.offlineAfterSeconds === 'number') this.player?.setOfflineAfter(main.offlineAfterSeconds);
+    if (requestedAt < this.frameAt) return;
     if (typeof s.title === 'string') this.setTitle(s.title);
     if (typeof s.viewers === 'number') this.setViewers(s.viewers);
     if (typeof s.online === 'boolean') this.setOnline(s.online);
@@ -23,6 +29,7 @@ export class PageState {
 
   /** From the chat WebSocket: welcome, status, title and viewers frames. */
   applyFrame(f) {
+    if (['welcome', 'status', 'title', 'viewers'].includes(f.type)) this.frameAt = performance.now();
     if (f.type === 'welcome') {
       if (typeof f.title === 'string') this.setTitle(f.title);
       if (typeof f.viewers === 'number') this.setViewers(f.viewers);

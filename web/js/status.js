@@ -8,7 +8,7 @@
  */
 
 export class StatusPoller {
-  /** @param {{ onStatus: (s: Status) => void, intervalMs?: number }} options */
+  /** @param {{ onStatus: (s: Status, requestedAt: number) => void, intervalMs?: number }} options */
   constructor({ onStatus, intervalMs = 3000 }) {
     this.onStatus = onStatus;
     this.intervalMs = intervalMs;
@@ -39,9 +39,10 @@ export class StatusPoller {
     if (this.inFlight) return;
     this.inFlight = true;
     clearTimeout(this.timer);
+    const requestedAt = performance.now();
     try {
       const res = await fetch('/api/status', { cache: 'no-store', headers: { Accept: 'application/json' } });
-      if (res.ok) this.onStatus(await res.json());
+      if (res.ok) this.onStatus(await res.json(), requestedAt);
     } catch {
       // The server is unreachable: keep the last state and try again later.
     } finally {
