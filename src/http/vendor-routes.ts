@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -6,14 +8,19 @@ import type { Context, Next } from 'koa';
 
 /** URL under /vendor/ -> file in an installed npm package. Nothing else is served from node_modules. */
 const FILES: Record<string, { pkg: string; file: string; type: string }> = {
-  'hls.min.mjs': { pkg: 'hls.js', file: 'dist/hls.min.mjs', type: 'text/javascript; charset=utf-8' },
-  'hls.min.mjs.map': { pkg: 'hls.js', file: 'dist/hls.min.mjs.map', type: 'application/json' },
+  // The light build: everything a single live rendition needs (no alternate audio, subtitles or DRM).
+  'hls.light.min.mjs': { pkg: 'hls.js', file: 'dist/hls.light.min.mjs', type: 'text/javascript; charset=utf-8' },
+  'hls.light.min.mjs.map': { pkg: 'hls.js', file: 'dist/hls.light.min.mjs.map', type: 'application/json' },
   'hls.worker.js': { pkg: 'hls.js', file: 'dist/hls.worker.js', type: 'text/javascript; charset=utf-8' },
   'hls.worker.js.map': { pkg: 'hls.js', file: 'dist/hls.worker.js.map', type: 'application/json' },
 };
 
+const gzip = promisify(gzipCallback);
+
 interface Loaded {
   body: Buffer;
+  /** Compressed once at first use: the player library is most of a page's weight on a home uplink. */
+  gzip: Buffer;
   etag: string;
 }
 
@@ -30,7 +37,7 @@ export function vendorRoutes() {
       const entry = FILES[name];
       p = entry
         ? readFile(join(dirname(require.resolve(`${entry.pkg}/package.json`)), entry.file)).then(
-            (body) => ({ body, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"` }),
+            async (body) => ({ body, gzip: await gzip(body, { level: 9 }), etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"` }),
             () => undefined,
           )
         : Promise.resolve(undefined);
@@ -46,14 +53,18 @@ export function vendorRoutes() {
     const file = entry ? await load(name) : undefined;
     if (!entry || !file) return next();
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.set('ETag', file.etag);
+    ctx.set('Vary', 'Accept-Encoding');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.type = entry.type;
+    const gzipped = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+    // One ETag per representation, so a cache never mixes them up.
+    ctx.set('ETag', gzipped ? `${file.etag.slice(0, -1)}-gz"` : file.etag);
     ctx.status = 200; // ctx.fresh only answers for a 2xx status
     if (ctx.fresh) {
       ctx.status = 304;
       return;
     }
-    ctx.body = file.body;
+    if (gzipped) ctx.set('Content-Encoding', 'gzip');
+    ctx.body = gzipped ? file.gzip : file.body;
   };
 }

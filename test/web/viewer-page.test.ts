@@ -108,6 +108,7 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
     // hls.js (not the native player) runs it, from this server.
     const usesHlsJs = await page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).src.startsWith('blob:'));
     assert.ok(usesHlsJs, 'the video is fed through Media Source Extensions by hls.js');
+    assert.ok(page.workers().some((w) => w.url().endsWith('/vendor/hls.worker.js')), 'hls.js transmuxes in its web worker, off the page\'s thread');
     const link = await page.getAttribute('[data-bind="playlist-link"]', 'href');
     assert.equal(link, `${relay!.url}/hls/live/index.m3u8`);
     console.log(`live page screenshot: ${await screenshot(page, 'viewer-page-live')}`);
@@ -287,8 +288,8 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
     }, 30_000, 100);
     const elapsed = (Date.now() - stoppedAt) / 1000;
     console.log(`offline image shown ${elapsed.toFixed(1)} s after OBS stopped (offline timeout ${timeout} s)`);
-    // The timeout, plus a second for the status to reach the page on a busy machine.
-    assert.ok(elapsed <= timeout + 1.5, `offline image after ${elapsed.toFixed(1)} s; the offline timeout is ${timeout} s`);
+    // The timeout, plus up to two seconds for the news to reach the page on a busy machine.
+    assert.ok(elapsed <= timeout + 2, `offline image after ${elapsed.toFixed(1)} s; the offline timeout is ${timeout} s`);
     assert.equal(await a.getAttribute('[data-bind="badge"]', 'data-state'), 'offline');
     assert.equal((await a.textContent('[data-player-offline] [data-bind="title"]'))?.trim(), 'Back soon');
     // The image the admin uploaded (320x180), not the built-in one.

@@ -7,7 +7,7 @@
 // hls.js to notice a comeback: whoever owns the player calls setOnline() from
 // the server's status (WebSocket frames or GET /api/status), and the player
 // builds a fresh hls.js instance each time the stream goes live.
-import Hls from '/vendor/hls.min.mjs';
+import Hls from '/vendor/hls.light.min.mjs';
 
 /**
  * Tuned for low delay on a live stream. Change these to taste:
