@@ -1,0 +1,213 @@
+// Chat broadcast: N WebSocket clients connected, one message sent, time until
+// each client has it (written + fsync'd, then broadcast). Prints p50/p99 and
+// the server's RSS for each N. Target: p99 <= 200 ms at 5,000 clients (2 cores).
+//   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2)
+// The clients live in WORKERS child processes so one client process is not the
+// bottleneck; the server is the built sharecast (dist/) in its own process.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { ROOT, freePort } from './lib/processes.js';
+import { percentile } from './lib/stats.js';
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- worker ----
+type ToWorker = { cmd: 'connect'; url: string; count: number } | { cmd: 'report' } | { cmd: 'close' };
+type FromWorker = { ev: 'connected'; ok: number; failed: number } | { ev: 'report'; delays: number[]; missing: number; dropped: number } | { ev: 'closed' };
+
+async function worker(): Promise<void> {
+  const sockets: WebSocket[] = [];
+  const delays: number[] = [];
+  let dropped = 0;
+  let expected = 0;
+  const send = (m: FromWorker) => process.send?.(m);
+  process.on('message', async (msg: ToWorker) => {
+    if (msg.cmd === 'connect') {
+      let ok = 0;
+      let failed = 0;
+      const batch = 100;
+      for (let i = 0; i < msg.count; i += batch) {
+        await Promise.all(
+          Array.from({ length: Math.min(batch, msg.count - i) }, () =>
+            new Promise<void>((resolve) => {
+              const ws = new WebSocket(`${msg.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+              ws.on('message', (data) => {
+                const text = data.toString();
+                // Cheap check before parsing: only bench messages matter.
+                if (!text.includes('"bench:')) {
+                  if (text.startsWith('{"type":"welcome"')) {
+                    ok++;
+                    resolve();
+                  }
+                  return;
+                }
+                const at = now();
+                const f = JSON.parse(text) as { type: string; text: string };
+                if (f.type === 'chat') delays.push(at - Number(f.text.split(':')[2]));
+              });
+              ws.on('close', () => {
+                dropped++;
+                resolve();
+              });
+              ws.on('error', () => {
+                failed++;
+                resolve();
+              });
+              sockets.push(ws);
+            }),
+          ),
+        );
+      }
+      expected = ok;
+      send({ ev: 'connected', ok, failed });
+    } else if (msg.cmd === 'report') {
+      send({ ev: 'report', delays: delays.splice(0), missing: 0, dropped });
+    } else if (msg.cmd === 'close') {
+      for (const ws of sockets) ws.terminate();
+      void expected;
+      send({ ev: 'closed' });
+      setTimeout(() => process.exit(0), 100);
+    }
+  });
+}
+
+// ------------------------------------------------------------------ main ----
+function request(child: ChildProcess, msg: ToWorker, ev: FromWorker['ev']): Promise<FromWorker> {
+  return new Promise((resolve) => {
+    const on = (m: FromWorker) => {
+      if (m.ev !== ev) return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+
+function procStatus(pid: number, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function openFileLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m ? NaN : m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+/**
+ * The built sharecast (dist/) in its own process. SERVER_NODE_ARGS adds node
+ * flags, e.g. SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
+async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
+    console.error('bench: build first (npm run build)');
+    process.exit(1);
+  }
+  const port = await freePort();
+  const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'sharecast.js'), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 15_000; ; ) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      await r.arrayBuffer();
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('sharecast did not start');
+    await sleep(100);
+  }
+  return {
+    child,
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.env['SIZES'] ?? '1000,5000').split(',').map(Number);
+  const rounds = Number(process.env['ROUNDS'] ?? 5);
+  const workers = Number(process.env['WORKERS'] ?? 2);
+  const largest = Math.max(...sizes);
+
+  const limit = openFileLimit();
+  // The server keeps one fd per client and accepts 70% of its limit; each worker holds its share.
+  if (limit * 0.7 < largest + 50) {
+    console.error(`bench: the open-file limit is ${limit}; the server accepts 70% of it (${Math.floor(limit * 0.7)}) and needs ${largest} sockets. Raise it first, e.g. \`ulimit -n ${Math.ceil((largest + 200) / 0.7)}\`.`);
+    process.exit(1);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'sharecast-chat-bench-'));
+  const relay = await startServer(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
+  const pid = relay.child.pid as number;
+  console.log(`chat broadcast bench: server pid ${pid}, open-file limit ${limit}, ${workers} client processes, ${rounds} messages per size`);
+  console.log(`server RSS at start: ${procStatus(pid, 'VmRSS').toFixed(1)} MB`);
+
+  const results: string[] = [];
+  try {
+    for (const n of sizes) {
+      const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      const share = (i: number) => Math.floor(n / workers) + (i < n % workers ? 1 : 0);
+      const t0 = Date.now();
+      const connected = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
+      const ok = connected.reduce((a, c) => a + c.ok, 0);
+      const failed = connected.reduce((a, c) => a + c.failed, 0);
+      console.log(`N=${n}: ${ok} connected (${failed} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await sleep(2000); // let the viewer-count broadcast settle
+      const rssIdle = procStatus(pid, 'VmRSS');
+
+      const sender = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+      await new Promise((r) => sender.once('open', r));
+      const own: number[] = [];
+      sender.on('message', (data) => {
+        const text = data.toString();
+        if (text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
+      });
+      for (let r = 0; r < rounds; r++) {
+        sender.send(JSON.stringify({ type: 'chat', text: `bench:${r}:${now()}` }));
+        await sleep(1500); // within the rate limit (3 per 2 s), and lets each round finish
+      }
+      sender.close();
+      if (process.env['DEBUG']) console.log(`sender's own copy: ${own.map((d) => d.toFixed(1)).join(', ')} ms`);
+      const reports = (await Promise.all(children.map((c) => request(c, { cmd: 'report' }, 'report')))) as Extract<FromWorker, { ev: 'report' }>[];
+      const delays = reports.flatMap((r) => r.delays);
+      const dropped = reports.reduce((a, r) => a + r.dropped, 0);
+      const rssAfter = procStatus(pid, 'VmRSS');
+      const hwm = procStatus(pid, 'VmHWM');
+      const line =
+        `N=${n}: deliveries ${delays.length}/${ok * rounds}` +
+        `  min=${Math.min(...delays).toFixed(1)} ms  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` +
+        `  server RSS ${rssIdle.toFixed(1)} MB idle with N clients, ${rssAfter.toFixed(1)} MB after (peak ${hwm.toFixed(1)} MB)` +
+        (dropped > 0 ? `  dropped sockets: ${dropped}` : '');
+      console.log(line);
+      results.push(line);
+      await Promise.all(children.map((c) => request(c, { cmd: 'close' }, 'closed')));
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+      // Wait for the server to see everyone leave before the next size.
+      for (let i = 0; i < 100; i++) {
+        const body = (await (await fetch(`${relay.url}/api/viewers`)).json()) as { count: number };
+        if (body.count <= 1) break;
+        await sleep(200);
+      }
+    }
+  } finally {
+    await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('\nsummary (target: p99 <= 200 ms at N=5000):');
+  for (const r of results) console.log(`  ${r}`);
+}
+
+if (process.argv[2] === 'worker') void worker();
+else await main();
