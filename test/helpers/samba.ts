@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,12 @@ export interface SambaServer {
   cleanup(): Promise<void>;
 }
 
+/** Debian puts smbd and useradd in /usr/sbin, which a non-login PATH may lack. */
+function program(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(join(dir, name))) return join(dir, name);
+  return name;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -58,7 +64,7 @@ async function freePort(): Promise<number> {
 function ensureUnixUser(): void {
   for (let attempt = 0; attempt < 20; attempt++) {
     if (spawnSync('id', ['-u', SAMBA_USER], { stdio: 'ignore' }).status === 0) return;
-    spawnSync('useradd', ['-M', '-s', '/usr/sbin/nologin', SAMBA_USER], { stdio: 'ignore' });
+    spawnSync(program('useradd'), ['-M', '-s', '/usr/sbin/nologin', SAMBA_USER], { stdio: 'ignore' });
     if (spawnSync('id', ['-u', SAMBA_USER], { stdio: 'ignore' }).status === 0) return;
     // Another test file may hold the passwd lock; wait a little.
     spawnSync('sleep', ['0.2']);
@@ -140,7 +146,7 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
   }
   const conf = join(dir, 'smb.conf');
   writeFileSync(conf, `${lines.join('\n')}\n`);
-  const add = spawnSync('smbpasswd', ['-c', conf, '-s', '-a', SAMBA_USER], { input: `${password}\n${password}\n`, encoding: 'utf8' });
+  const add = spawnSync(program('smbpasswd'), ['-c', conf, '-s', '-a', SAMBA_USER], { input: `${password}\n${password}\n`, encoding: 'utf8' });
   if (add.status !== 0) throw new Error(`smbpasswd failed: ${add.stderr || add.stdout}`);
 
   let child: ChildProcess | undefined;
@@ -150,7 +156,7 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
   };
 
   const start = async (): Promise<void> => {
-    const c = spawn('smbd', ['-s', conf, '-F', '--debug-stdout', '-d', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(program('smbd'), ['-s', conf, '-F', '--debug-stdout', '-d', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     running.add(c);
     c.stdout?.on('data', append);

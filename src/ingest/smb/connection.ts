@@ -88,6 +88,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
 
   private readonly socket: Socket;
   private credits = 1;
+  private reserved = 0;
   private nextMessageId = 0n;
   private readonly byMessageId = new Map<bigint, InFlight>();
   private readonly inFlight = new Set<InFlight>();
@@ -151,9 +152,23 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     if (this.closedWith) throw this.closedWith;
     const charges = messages.map((m) => Math.max(1, m.creditCharge ?? 1));
     const need = charges.reduce((a, b) => a + b, 0);
-    await this.acquireCredits(need, opts.signal);
-    if (this.closedWith) throw this.closedWith;
+    // Credits in hand count as "in flight" until the request is registered,
+    // so nobody concludes that no answer (and no credit) is coming.
+    if (!this.takeCredits(need)) await this.waitForCredits(need, opts.signal);
+    let sent: Promise<SendResult>;
+    try {
+      if (this.closedWith) throw this.closedWith;
+      // Registers the request synchronously, before the reservation ends.
+      sent = this.transmit(messages, charges, opts);
+    } finally {
+      this.reserved--;
+      this.wakeCreditWaiters();
+    }
+    return sent;
+  }
 
+  /** Numbers, signs and writes the messages as one frame, and registers them for their answers. */
+  private transmit(messages: OutgoingMessage[], charges: number[], opts: SendOptions): Promise<SendResult> {
     const sign = (opts.sign ?? true) && this.signer !== undefined;
     const ids: bigint[] = [];
     const buffers: Buffer[] = [];
@@ -190,7 +205,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     const frame = Buffer.alloc(4);
     frame.writeUInt32BE(total, 0);
 
-    const responses = await new Promise<IncomingMessage[]>((resolve, reject) => {
+    const responses = new Promise<IncomingMessage[]>((resolve, reject) => {
       const entry: InFlight = {
         messageIds: ids,
         responses: ids.map(() => undefined),
@@ -220,7 +235,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
       this.lastActivityAt = Date.now();
       this.socket.write(Buffer.concat([frame, ...buffers]));
     });
-    return { requests: buffers, responses };
+    return responses.then((r) => ({ requests: buffers, responses: r }));
   }
 
   /** Closes the TCP connection; everything in flight fails. */
@@ -282,13 +297,22 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     });
   }
 
-  /** Takes `need` credits, waiting for answers to return some if there are too few. */
-  private acquireCredits(need: number, signal?: AbortSignal): Promise<void> {
-    if (this.creditWaiters.length === 0 && this.credits >= need) {
-      this.credits -= need;
-      return Promise.resolve();
-    }
-    if (this.inFlight.size === 0 && this.credits < need) {
+  /** Takes `need` credits if there are enough and nobody is queued before us. */
+  private takeCredits(need: number): boolean {
+    if (this.creditWaiters.length > 0 || this.credits < need) return false;
+    this.credits -= need;
+    this.reserved++;
+    return true;
+  }
+
+  /** Requests registered or about to be: answers (and credits) may still come. */
+  private get busy(): boolean {
+    return this.inFlight.size > 0 || this.reserved > 0;
+  }
+
+  /** Waits until answers return enough credits; fails if none can come. */
+  private waitForCredits(need: number, signal?: AbortSignal): Promise<void> {
+    if (!this.busy) {
       return Promise.reject(new SmbError('protocol', `the server granted ${this.credits} credits; ${need} are needed`));
     }
     return new Promise((resolve, reject) => {
@@ -316,10 +340,11 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
       if (this.credits >= w.need) {
         this.creditWaiters.shift();
         this.credits -= w.need;
+        this.reserved++;
         w.resolve();
         continue;
       }
-      if (this.inFlight.size > 0) return;
+      if (this.busy) return;
       this.creditWaiters.shift();
       w.reject(new SmbError('protocol', `the server granted ${this.credits} credits; ${w.need} are needed`));
     }
