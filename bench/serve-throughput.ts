@@ -1,6 +1,8 @@
 // Serving throughput, side by side with Debian's nginx serving the same bytes
 // from disk (sendfile), both measured with wrk (-t2 -c50) in one run.
 // Targets: segments >= 0.8x nginx (MB/s), playlist >= 0.5x nginx (requests/s).
+// sharecast runs once per --workers value in WORKERS (default "0,2": one
+// process, then two edge workers like nginx's two worker processes here).
 //   npm run bench:serve          (DURATION=10 to change the seconds per run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +13,7 @@ import { freePort, requirePrograms, rssMb, startSharecast } from './lib/processe
 
 requirePrograms([['wrk', 'wrk'], ['nginx', 'nginx-light']]);
 const DURATION = Number(process.env['DURATION'] ?? 10);
+const WORKERS = (process.env['WORKERS'] ?? '0,2').split(',').map(Number);
 const SEGMENT_BYTES = 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'sharecast-serve-'));
@@ -25,7 +28,8 @@ function tsSegment(): Buffer {
   for (let i = 0; i < b.length; i += 188) b[i] = 0x47;
   return b;
 }
-const relay = await startSharecast(['--source', join(obsDir, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600']);
+const firstWorkers = WORKERS[0] ?? 0;
+let relay = await startSharecast(['--source', join(obsDir, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600', '--workers', String(firstWorkers)]);
 const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0'];
 for (let i = 0; i < 6; i++) {
   writeFileSync(join(obsDir, `stream${i}.ts`), tsSegment());
@@ -83,23 +87,40 @@ function wrk(url: string): WrkResult {
   return { rps, mbps, errors };
 }
 
-const results: Record<string, WrkResult> = {};
-results['nginx playlist'] = wrk(`http://127.0.0.1:${nginxPort}/index.m3u8`);
-results['relay playlist'] = wrk(`${relay.url}/hls/live/index.m3u8`);
-results['nginx segment'] = wrk(`http://127.0.0.1:${nginxPort}/${segName}`);
-results['relay segment'] = wrk(`${relay.url}/hls/live/${segName}`);
-const relayRss = rssMb(relay.child.pid);
+/** RSS of sharecast and its edge workers, in MB. */
+function treeRss(pid: number | undefined): number {
+  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').map(Number);
+  return rssMb(pid) + kids.reduce((a, k) => a + rssMb(k), 0);
+}
+
+const nginxPlaylist = wrk(`http://127.0.0.1:${nginxPort}/index.m3u8`);
+const nginxSegment = wrk(`http://127.0.0.1:${nginxPort}/${segName}`);
+const rows: string[] = [];
+const show = (name: string, r: WrkResult) => `  ${name.padEnd(26)} ${r.rps.toFixed(0).padStart(8)} req/s  ${r.mbps.toFixed(1).padStart(8)} MB/s ${r.errors}`;
+rows.push(show('nginx playlist', nginxPlaylist), show('nginx segment', nginxSegment));
+for (const [i, workers] of WORKERS.entries()) {
+  if (i > 0) {
+    await relay.stop();
+    relay = await startSharecast(['--source', join(obsDir, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600', '--workers', String(workers)]);
+    for (let k = 0; k < 100; k++) {
+      const r = await fetch(`${relay.url}/hls/live/index.m3u8`);
+      if ((await r.text()).includes('.ts')) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+  // The same playlist and segment, named as this run publishes them.
+  const text = await (await fetch(`${relay.url}/hls/live/index.m3u8`)).text();
+  const seg = text.split('\n').filter((l) => l.endsWith('.ts')).at(-1);
+  const pl = wrk(`${relay.url}/hls/live/index.m3u8`);
+  const sg = wrk(`${relay.url}/hls/live/${seg}`);
+  const label = workers === 0 ? 'sharecast (1 process)' : `sharecast --workers ${workers}`;
+  rows.push(show(`${label} playlist`, pl), show(`${label} segment`, sg));
+  rows.push(`    ${label}: segment MB/s ${(sg.mbps / nginxSegment.mbps).toFixed(2)}x nginx (target >= 0.8x), playlist req/s ${(pl.rps / nginxPlaylist.rps).toFixed(2)}x nginx (target >= 0.5x), RSS ${treeRss(relay.child.pid).toFixed(0)} MB`);
+}
 
 nginx.kill('SIGTERM');
 await relay.stop();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`serving throughput, wrk -t2 -c50 -d${DURATION}s on loopback, 2 cores shared by wrk and the server:`);
-for (const [name, r] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(15)} ${r.rps.toFixed(0).padStart(8)} req/s  ${r.mbps.toFixed(1).padStart(8)} MB/s ${r.errors}`);
-}
-const segRatio = (results['relay segment']?.mbps ?? 0) / (results['nginx segment']?.mbps ?? 1);
-const plRatio = (results['relay playlist']?.rps ?? 0) / (results['nginx playlist']?.rps ?? 1);
-console.log(`  segment MB/s   relay/nginx = ${segRatio.toFixed(2)}x   (target >= 0.8x)`);
-console.log(`  playlist req/s relay/nginx = ${plRatio.toFixed(2)}x   (target >= 0.5x)`);
-console.log(`  relay RSS after the runs: ${relayRss.toFixed(0)} MB`);
+console.log(`serving throughput, wrk -t2 -c50 -d${DURATION}s on loopback, 2 cores shared by wrk and the server; nginx: worker_processes auto, sendfile:`);
+for (const r of rows) console.log(r);

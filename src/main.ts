@@ -18,7 +18,9 @@ import { adminTitleRoutes } from './http/admin-title-routes.js';
 import { chatRoutes } from './http/chat-routes.js';
 import { resolveAdminToken } from './http/admin-token.js';
 import { createHttpApp } from './http/app.js';
-import { listen, type Listening } from './http/listen.js';
+import type { PlaylistClient } from './http/hls-handler.js';
+import type { Listening } from './http/listen.js';
+import { serveHttp } from './http/serve-http.js';
 import { offlineImageRoutes } from './http/offline-image-routes.js';
 import { vendorRoutes } from './http/vendor-routes.js';
 import { viewerRoutes } from './http/viewer-routes.js';
@@ -107,13 +109,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const hub = await ChatHub.open({ dir: chatDir, logger: chatLog, site, streams, presence, tokens, maxConnections, reservedNames: () => [config.streamerName ?? site.info.title] });
   chatLog.info({ maxConnections, openFiles }, `chat accepts up to ${maxConnections} connections (70% of the open-file limit ${openFiles ?? 'unknown'})`);
 
+  const onPlaylistRequest = (client: PlaylistClient) => presence.playlistRequest(presenceKey(client.ip, client.userAgent));
   const app = createHttpApp({
     logger: logger.child({ module: 'http' }),
     metrics,
     streams,
     site,
     viewers: presence,
-    onPlaylistRequest: (req) => presence.playlistRequest(presenceKey(req.socket.remoteAddress ?? '', req.headers['user-agent'])),
+    onPlaylistRequest,
     webDir: join(ROOT, 'web'),
     overrideWebDir: config.webDir,
     extra: [
@@ -126,7 +129,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       adminTitleRoutes({ site, store: titleStore }),
     ],
   });
-  const server: Listening = await listen(app, config.listen.host, config.listen.port);
+  const server: Listening = await serveHttp(app, {
+    ...config.listen,
+    workers: config.workers,
+    streams: streams.all(),
+    metrics,
+    onPlaylistRequest,
+    logger: logger.child({ module: 'edge' }),
+  });
   const gateway = attachChatGateway(server.server, { hub, logger: chatLog });
   presence.start();
   await Promise.all(streams.all().map((s) => s.start()));

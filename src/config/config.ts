@@ -18,5 +18,7 @@ export interface Config {
   cacheBytes: number;
   webDir: string | undefined;
   adminToken: string | undefined;
+  /** Extra processes answering /hls on the public port (0: none). */
+  workers: number;
   logLevel: LogLevel;
 }

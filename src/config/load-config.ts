@@ -76,6 +76,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     cacheBytes: v('cacheSize'),
     webDir: abs(v('web')),
     adminToken: v('adminToken'),
+    workers: v('workers'),
     logLevel: v('logLevel'),
   };
   return { kind: 'config', config };

@@ -45,6 +45,7 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'web', flag: 'web', type: 'string', default: undefined, arg: 'DIR', help: 'Serve the web page from this folder; files missing there fall back to the built-in ones.' },
   { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, arg: 'TOKEN', secret: true, help: 'Bearer token for /api/admin. Default: generated on first start, stored in the data folder and printed once.' },
   { key: 'smbPassword', flag: 'smb-password', type: 'string', default: undefined, arg: 'PASSWORD', secret: true, help: 'Password for smb:// sources that do not carry one. Prefer SHARECAST_SMB_PASSWORD, which stays out of the process list.' },
+  { key: 'workers', flag: 'workers', type: 'number', default: 0, arg: 'N', help: 'Extra processes that answer playlist and segment requests on the same port, for boards with more cores and many viewers (each costs about 40 MB). 0: one process does everything.' },
   { key: 'logLevel', flag: 'log-level', type: 'string', default: 'info', arg: 'LEVEL', help: 'One of fatal, error, warn, info, debug, trace, silent.' },
 ] as const;
 

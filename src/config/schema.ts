@@ -78,6 +78,7 @@ export const OPTION_SCHEMAS = {
   web: nonEmpty('a folder path').optional(),
   adminToken: z.string({ error: 'expected a token' }).min(16, 'expected at least 16 characters').max(256, 'expected at most 256 characters').optional(),
   smbPassword: z.string({ error: 'expected a password' }).optional(),
+  workers: numberIn(0, 32, 'a number of processes').pipe(z.number().int('expected a whole number of processes')),
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
 } satisfies Record<string, z.ZodType>;
 

@@ -8,7 +8,7 @@ import type { StreamRegistry } from '../stream/stream-registry.js';
 import { apiRoutes, type ViewerCounter } from './api-routes.js';
 import { openCors } from './cors.js';
 import { errorResponder } from './error-response.js';
-import { createHlsHandler } from './hls-handler.js';
+import { createHlsHandler, type PlaylistClient } from './hls-handler.js';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -21,7 +21,7 @@ export interface HttpAppDeps {
   /** The streamer's own copy (--web); files missing there fall back to webDir. */
   overrideWebDir?: string | undefined;
   /** Told of every playlist request (viewer presence for players without the page). */
-  onPlaylistRequest?: ((req: IncomingMessage, stream: string) => void) | undefined;
+  onPlaylistRequest?: ((client: PlaylistClient, stream: string) => void) | undefined;
   /** More routes (chat, admin…), mounted after /hls and /api/status. */
   extra?: Middleware[];
   startedAt?: number;

@@ -3,9 +3,7 @@ import parseRange from 'range-parser';
 import type { CachedBody } from '../cache/segment-cache.js';
 import { STREAM_NAME_PATTERN } from '../config/source-spec.js';
 import { ErrorCode, SharecastError } from '../errors.js';
-import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import type { RenderedPlaylist } from '../stream/republisher.js';
-import type { StreamRegistry } from '../stream/stream-registry.js';
 import { statusFor } from './error-response.js';
 
 const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -14,11 +12,35 @@ const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 const CORS_EXPOSED = 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges';
 
+/** What the handler needs of a stream: the Republisher, or an edge worker's replica of it. */
+export interface ServableStream {
+  playlist(): RenderedPlaylist | undefined;
+  lookup(file: string): CachedBody | undefined;
+}
+
+/** What the handler counts (RelayMetrics' counters, or an edge worker's tally). */
+export interface HlsCounters {
+  requests: { inc(labels: { route: string; status: string }): void };
+  bytesServed: { inc(labels: { stream: string; kind: string }, value: number): void };
+}
+
+/** Who asked for a playlist: presence for players without the page. */
+export interface PlaylistClient {
+  ip: string;
+  userAgent: string | undefined;
+}
+
 export interface HlsHandlerDeps {
-  streams: StreamRegistry;
-  metrics: RelayMetrics;
+  streams: { get(name: string): ServableStream | undefined };
+  metrics: HlsCounters;
   /** Told of every playlist request (viewer presence for players without the page). Must be cheap. */
-  onPlaylistRequest?: ((req: IncomingMessage, stream: string) => void) | undefined;
+  onPlaylistRequest?: ((client: PlaylistClient, stream: string) => void) | undefined;
+  /**
+   * Leave misses (unknown stream, no playlist yet, a segment not held) to the
+   * caller instead of answering 404: an edge worker passes them to the main
+   * process, whose cache holds more.
+   */
+  passMisses?: boolean;
 }
 
 /**
@@ -27,15 +49,16 @@ export interface HlsHandlerDeps {
  * playlist is rendered when it changes, segments are held whole): no file
  * read, no rendering, no middleware chain. Returns false for any other path.
  */
-export function createHlsHandler({ streams, metrics, onPlaylistRequest }: HlsHandlerDeps) {
+export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMisses = false }: HlsHandlerDeps) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? '';
     if (!url.startsWith('/hls/')) return false;
+    const method = req.method ?? 'GET';
+    if (passMisses && method !== 'GET' && method !== 'HEAD') return false;
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED);
-    const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
@@ -54,14 +77,20 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest }: HlsHan
     const name = slash > 0 ? path.slice(5, slash) : '';
     const file = slash > 0 ? path.slice(slash + 1) : '';
     const stream = STREAM_NAME_PATTERN.test(name) && FILE_PATTERN.test(file) ? streams.get(name) : undefined;
+    const playlist = file === PLAYLIST_FILE ? stream?.playlist() : undefined;
+    const body = file !== PLAYLIST_FILE ? stream?.lookup(file) : undefined;
+    if (passMisses && playlist === undefined && body === undefined) {
+      res.removeHeader('Access-Control-Allow-Origin');
+      res.removeHeader('Access-Control-Expose-Headers');
+      return false;
+    }
     if (!stream) {
       writeError(res, new SharecastError(ErrorCode.NotFound, 'no such stream or file'));
       metrics.requests.inc({ route: 'hls', status: '4xx' });
       return true;
     }
     if (file === PLAYLIST_FILE) {
-      onPlaylistRequest?.(req, name);
-      const playlist = stream.playlist();
+      onPlaylistRequest?.({ ip: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] }, name);
       if (!playlist) {
         writeError(res, new SharecastError(ErrorCode.StreamOffline, `stream "${name}" has not started yet`));
         metrics.requests.inc({ route: 'playlist', status: '4xx' });
@@ -72,7 +101,6 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest }: HlsHan
       if (sent > 0) metrics.bytesServed.inc({ stream: name, kind: 'playlist' }, sent);
       return true;
     }
-    const body = stream.lookup(file);
     if (!body) {
       writeError(res, new SharecastError(ErrorCode.NotFound, `segment "${file}" is not (or no longer) available`));
       metrics.requests.inc({ route: 'segment', status: '4xx' });

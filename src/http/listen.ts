@@ -10,13 +10,18 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Starts the HTTP server. Rejects with a clear message if the address is taken. */
-export function listen(app: HttpApp, host: string, port: number): Promise<Listening> {
+/** The HTTP server for the app, with timeouts: keep-alive longer than typical proxies, slow headers and bodies capped (slowloris). */
+export function makeServer(app: HttpApp): Server {
   const server = createServer(app.callback());
-  // Keep-alive longer than typical proxies; cap slow headers and bodies (slowloris).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  return server;
+}
+
+/** Starts the HTTP server. Rejects with a clear message if the address is taken. */
+export function listen(app: HttpApp, host: string, port: number): Promise<Listening> {
+  const server = makeServer(app);
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(new Error(err.code === 'EADDRINUSE' ? `listen: ${host}:${port} is already in use` : `listen: cannot listen on ${host}:${port}: ${err.message}`));

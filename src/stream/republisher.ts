@@ -49,6 +49,12 @@ export interface StreamStatus {
 
 export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
 
+/** What changed in what viewers can fetch: lets an edge worker keep a replica. */
+export type PublishEvent =
+  | { type: 'playlist'; stream: string; playlist: Omit<RenderedPlaylist, 'timeline'> | undefined }
+  | { type: 'body'; stream: string; name: string; body: CachedBody }
+  | { type: 'unpin'; stream: string; names: string[] };
+
 export interface RepublisherOptions {
   name: string;
   source: Source;
@@ -97,6 +103,7 @@ export class Republisher {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #listeners = new Set<(e: StreamEvent) => void>();
+  readonly #observers = new Set<(e: PublishEvent) => void>();
 
   constructor(options: RepublisherOptions) {
     this.name = options.name;
@@ -129,6 +136,27 @@ export class Republisher {
   subscribe(listener: (e: StreamEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Follow every change in what viewers can fetch. The listener first gets
+   * the current state (playlist and every pinned body), then each change.
+   */
+  observe(listener: (e: PublishEvent) => void): () => void {
+    for (const [name, body] of this.#pinned) listener({ type: 'body', stream: this.name, name, body });
+    listener({ type: 'playlist', stream: this.name, playlist: this.#rendered && withoutTimeline(this.#rendered) });
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
+  }
+
+  #emit(e: PublishEvent): void {
+    for (const o of this.#observers) {
+      try {
+        o(e);
+      } catch (err) {
+        this.#o.logger.error({ err }, 'publish observer failed');
+      }
+    }
   }
 
   /** The current playlist, or undefined when there is nothing to play yet. No I/O, no rendering. */
@@ -325,6 +353,7 @@ export class Republisher {
   #store(name: string, body: CachedBody): void {
     this.#pinned.set(name, body);
     this.#o.cache.set(this.#cacheKey(name), body);
+    if (this.#observers.size > 0) this.#emit({ type: 'body', stream: this.name, name, body });
   }
 
   /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
@@ -337,7 +366,14 @@ export class Republisher {
     }
     if (next.retired !== prev.retired || next.segments !== prev.segments) {
       const keep = new Set(servableNames(next));
-      for (const name of this.#pinned.keys()) if (!keep.has(name)) this.#pinned.delete(name);
+      const dropped: string[] = [];
+      for (const name of this.#pinned.keys()) {
+        if (!keep.has(name)) {
+          this.#pinned.delete(name);
+          dropped.push(name);
+        }
+      }
+      if (dropped.length > 0 && this.#observers.size > 0) this.#emit({ type: 'unpin', stream: this.name, names: dropped });
     }
     const upcoming = next.mediaSequence + next.segments.length;
     if (this.#sequences && upcoming !== this.#savedMsn) {
@@ -363,6 +399,7 @@ export class Republisher {
     const text = renderPlaylist(this.#timeline);
     if (text === null) {
       this.#rendered = undefined;
+      this.#emit({ type: 'playlist', stream: this.name, playlist: undefined });
       return;
     }
     const body = Buffer.from(text, 'utf8');
@@ -376,12 +413,17 @@ export class Republisher {
       lastModified: new Date(t.lastSegmentAt ?? this.#o.now()).toUTCString(),
       timeline: t,
     };
+    if (this.#observers.size > 0) this.#emit({ type: 'playlist', stream: this.name, playlist: withoutTimeline(this.#rendered) });
   }
 
   /** Whether OBS's playlist said it is finished. */
   get sourceEnded(): boolean {
     return this.#sourceEnded;
   }
+}
+
+function withoutTimeline(p: RenderedPlaylist): Omit<RenderedPlaylist, 'timeline'> {
+  return { body: p.body, etag: p.etag, cacheControl: p.cacheControl, lastModified: p.lastModified };
 }
 
 function extOf(uri: string, fallback: string): string {

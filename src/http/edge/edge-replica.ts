@@ -1,0 +1,60 @@
+import type { CachedBody } from '../../cache/segment-cache.js';
+import type { RenderedPlaylist } from '../../stream/republisher.js';
+import type { ServableStream } from '../hls-handler.js';
+import type { ToEdge } from './edge-messages.js';
+
+type Playlist = Omit<RenderedPlaylist, 'timeline'>;
+
+class ReplicaStream implements ServableStream {
+  current: Playlist | undefined;
+  readonly bodies = new Map<string, CachedBody>();
+
+  playlist(): RenderedPlaylist | undefined {
+    return this.current as RenderedPlaylist | undefined;
+  }
+
+  lookup(file: string): CachedBody | undefined {
+    return this.bodies.get(file);
+  }
+}
+
+/** IPC copies arrive as Uint8Array; serve them as Buffers without copying again. */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * An edge worker's copy of what the main process publishes: each stream's
+ * rendered playlist and its live window's bodies. Anything else (older
+ * segments in the main cache, unknown paths) the worker passes on.
+ */
+export class EdgeReplica {
+  readonly #streams = new Map<string, ReplicaStream>();
+
+  get(name: string): ServableStream | undefined {
+    return this.#streams.get(name);
+  }
+
+  apply(m: ToEdge): void {
+    if (m.type === 'streams') {
+      for (const n of m.names) if (!this.#streams.has(n)) this.#streams.set(n, new ReplicaStream());
+      return;
+    }
+    let s = this.#streams.get(m.stream);
+    if (!s) {
+      s = new ReplicaStream();
+      this.#streams.set(m.stream, s);
+    }
+    switch (m.type) {
+      case 'playlist':
+        s.current = m.playlist && { ...m.playlist, body: asBuffer(m.playlist.body) };
+        break;
+      case 'body':
+        s.bodies.set(m.name, { ...m.body, bytes: asBuffer(m.body.bytes) });
+        break;
+      case 'unpin':
+        for (const n of m.names) s.bodies.delete(n);
+        break;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// An edge worker: a second (third…) process that answers /hls from a replica
+// of the main process's live window, and passes every other request, and any
+// miss, to the main process over its private socket. Started by edge-pool.ts
+// through node:cluster, so all workers share the public port.
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createHlsHandler } from '../hls-handler.js';
+import type { FromEdge, ToEdge } from './edge-messages.js';
+import { EdgeReplica } from './edge-replica.js';
+import { proxyLine } from './proxy-header.js';
+
+const { values } = parseArgs({
+  options: { socket: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
+  strict: true,
+});
+const socketPath = values.socket ?? '';
+const replica = new EdgeReplica();
+process.on('message', (m: ToEdge) => replica.apply(m));
+
+// Tallies for the main process's metrics and viewer presence, sent once a second.
+const requests = new Map<string, number>();
+const bytes = new Map<string, number>();
+const playlistClients = new Map<string, [string, string, string]>();
+const add = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
+setInterval(() => {
+  if (requests.size === 0 && bytes.size === 0 && playlistClients.size === 0) return;
+  const msg: FromEdge = { type: 'tally', requests: [...requests], bytes: [...bytes], playlistClients: [...playlistClients.values()] };
+  requests.clear();
+  bytes.clear();
+  playlistClients.clear();
+  process.send?.(msg);
+}, 1000).unref();
+
+const hls = createHlsHandler({
+  streams: replica,
+  passMisses: true,
+  metrics: {
+    requests: { inc: (l) => add(requests, `${l.route}\t${l.status}`, 1) },
+    bytesServed: { inc: (l, n) => add(bytes, `${l.stream}\t${l.kind}`, n) },
+  },
+  onPlaylistRequest: (c, stream) => playlistClients.set(`${c.ip}\t${c.userAgent ?? ''}`, [c.ip, c.userAgent ?? '', stream]),
+});
+
+/** One upstream connection per client connection, opened with the client's address in a PROXY line. */
+const agents = new WeakMap<Socket, Agent>();
+function agentFor(client: Socket): Agent {
+  let agent = agents.get(client);
+  if (!agent) {
+    const a = new Agent({ keepAlive: true, maxSockets: 1 });
+    a.createConnection = () => {
+      const upstream = connect(socketPath);
+      upstream.write(proxyLine(client));
+      return upstream;
+    };
+    agents.set(client, a);
+    client.once('close', () => a.destroy());
+    agent = a;
+  }
+  return agent;
+}
+
+function pass(req: IncomingMessage, res: ServerResponse): void {
+  const up = request({ agent: agentFor(req.socket), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+    upRes.pipe(res);
+  });
+  up.on('error', () => {
+    if (!res.headersSent) {
+      // The main process is restarting: a short, retryable answer (hls.js retries 5xx, not 404).
+      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+      res.end('{"error":{"code":"source_unavailable","message":"the server is restarting"}}');
+    } else res.destroy();
+  });
+  req.pipe(up);
+}
+
+const server = createServer((req, res) => {
+  if (!hls(req, res)) pass(req, res);
+});
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 20_000;
+server.requestTimeout = 60_000;
+server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
+  const upstream = connect(socketPath);
+  upstream.write(proxyLine(client));
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+  if (head.length > 0) upstream.write(head);
+  upstream.pipe(client);
+  client.pipe(upstream);
+  const close = () => {
+    upstream.destroy();
+    client.destroy();
+  };
+  upstream.on('error', close);
+  client.on('error', close);
+  upstream.on('close', close);
+  client.on('close', close);
+});
+server.listen(Number(values.port ?? 0), values.host ?? '0.0.0.0');
