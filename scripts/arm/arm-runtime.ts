@@ -122,6 +122,34 @@ function run(cmd: string, args: string[], opts: { cwd?: string; logFile?: string
 
 const ROOTFS_MARKER = '.sharecast-rootfs.json';
 
+/**
+ * Moves a finished `partial` folder to `final`. If another run finished first
+ * (its `marker` file is there), that one is kept and ours dropped, so a tree
+ * in use is never replaced.
+ */
+function publish(partial: string, final: string, marker: string): void {
+  if (existsSync(join(final, marker))) {
+    rmSync(partial, { recursive: true, force: true });
+    return;
+  }
+  rmSync(final, { recursive: true, force: true });
+  renameSync(partial, final);
+}
+
+/** Removes *.partial-PID folders left by runs that died (their PID is gone). */
+function removeStalePartials(cacheDir: string): void {
+  if (!existsSync(cacheDir)) return;
+  for (const name of readdirSync(cacheDir)) {
+    const pid = Number(/\.partial-(\d+)$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(cacheDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** debootstrap's first stage for armhf, plus libatomic1 unpacked (Node needs it). */
 function ensureRootfs(cacheDir: string, log: Log): string {
   const rootfs = join(cacheDir, `rootfs-${ARM_SUITE}-armhf`);
@@ -162,8 +190,7 @@ function ensureRootfs(cacheDir: string, log: Log): string {
     if (!existsSync(libatomic)) throw new ArmRuntimeError(`libatomic.so.1 is missing after unpacking ${deb}`);
     for (const f of readdirSync(archives)) if (f.endsWith('.deb')) rmSync(join(archives, f));
     writeFileSync(join(partial, ROOTFS_MARKER), JSON.stringify({ suite: ARM_SUITE, mirror, libatomic: deb, made: new Date().toISOString() }));
-    rmSync(rootfs, { recursive: true, force: true });
-    renameSync(partial, rootfs);
+    publish(partial, rootfs, ROOTFS_MARKER);
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     throw err;
@@ -196,8 +223,7 @@ function ensureNode(cacheDir: string, log: Log): string {
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(cacheDir, { recursive: true });
     renameSync(join(work, 'package'), partial);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(partial, dir);
+    publish(partial, dir, 'bin/node');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -207,6 +233,7 @@ function ensureNode(cacheDir: string, log: Log): string {
 /** Makes (or reuses) the cached rootfs and ARM Node; throws ArmRuntimeError with a fix on failure. */
 export function ensureArmRuntime(log: Log, cacheDir = armCacheDir()): ArmRuntime {
   const qemu = findQemu();
+  removeStalePartials(cacheDir);
   const rootfs = ensureRootfs(cacheDir, log);
   const node = ensureNode(cacheDir, log);
   return { qemu: qemu.path, qemuVersion: qemu.version, rootfs, node, nodeVersion: ARM_NODE.version };

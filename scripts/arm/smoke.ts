@@ -33,6 +33,8 @@ const MB = 1024 * 1024;
 export interface SmokeResult {
   ok: boolean;
   error?: string;
+  /** Checks that did not hold (the run fails when there is any). */
+  failures: string[];
   qemu?: string;
   node?: { version: string; binary: string; elf32: boolean; elfMachine: number };
   /** process.arch as the ARM node reports it. */
@@ -228,6 +230,13 @@ async function serveAndMeasure(rt: ArmRuntime, runtime: DockerStage, root: strin
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
   };
   process.once('exit', kill);
+  // Stopped from outside (a test's timeout, Ctrl-C): take the server down too.
+  const onSignal = (signal: NodeJS.Signals) => {
+    kill();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const base = `http://127.0.0.1:${port}`;
   try {
     // Healthy: /healthz answers. Under emulation start-up takes seconds.
@@ -325,6 +334,9 @@ async function serveAndMeasure(rt: ArmRuntime, runtime: DockerStage, root: strin
       viewers: opts.viewers,
     };
     say(`served ${opts.viewers} viewers for ${result.memory.serveSeconds} s: ${requests} requests, ${failed} failed`);
+    if (failed > 0) result.failures.push(`${failed} of ${requests} viewer requests failed`);
+    if (segment.status !== 200 || !mpegts) result.failures.push(`the segment answered ${segment.status} and is ${mpegts ? '' : 'not '}MPEG-TS`);
+    if (!fixture) result.failures.push('the segment matches no demo fixture file byte for byte');
 
     let statusArch: string | undefined;
     try {
@@ -355,7 +367,8 @@ async function serveAndMeasure(rt: ArmRuntime, runtime: DockerStage, root: strin
     const hcStart = Date.now();
     const hcRun = spawnSync(hcBin, hcArgs, { cwd: appDir, env, encoding: 'utf8', timeout: 60_000 });
     result.healthcheck = { argv: hc, exitCode: hcRun.status, seconds: secs(Date.now() - hcStart) };
-    say(`HEALTHCHECK ${JSON.stringify(hc)} -> exit ${hcRun.status} in ${result.healthcheck.seconds} s${hcRun.status === 0 ? '' : `: ${hcRun.stderr}`}`);
+    say(`HEALTHCHECK ${JSON.stringify(hc)} -> exit ${hcRun.status} in ${result.healthcheck.seconds} s${hcRun.status === 0 ? '' : `: ${hcRun.stderr.trim()}`}`);
+    if (hcRun.status !== 0) result.failures.push(`HEALTHCHECK exited ${hcRun.status ?? hcRun.signal}`);
 
     // docker stop: SIGTERM, then SIGKILL after 10 s.
     const stopStart = Date.now();
@@ -365,9 +378,12 @@ async function serveAndMeasure(rt: ArmRuntime, runtime: DockerStage, root: strin
     await waitExit(server, 5_000);
     result.shutdown = { signal: stopped ? 'SIGTERM' : 'SIGKILL after 10 s', exitCode: server.exitCode, exitSignal: server.signalCode, seconds: secs(Date.now() - stopStart) };
     say(`docker stop (SIGTERM): ${stopped ? `exited in ${result.shutdown.seconds} s with ${server.exitCode ?? server.signalCode}` : 'still running after 10 s; killed'}`);
+    if (!stopped) result.failures.push('the server did not stop within 10 s of SIGTERM');
   } finally {
     kill();
     process.removeListener('exit', kill);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
     log.end();
   }
 }
@@ -375,7 +391,7 @@ async function serveAndMeasure(rt: ArmRuntime, runtime: DockerStage, root: strin
 export async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
   const t0 = Date.now();
-  const result: SmokeResult = { ok: false };
+  const result: SmokeResult = { ok: false, failures: [] };
   const work = mkdtempSync(join(tmpdir(), 'sharecast-arm-smoke-'));
   let code = 1;
   try {
@@ -403,8 +419,10 @@ export async function main(argv: string[]): Promise<number> {
       say(`RSS while serving the demo: ${m.guestRssMB} MB (peak ${m.guestPeakRssMB} MB) for the ARM process itself; ` +
         `the whole qemu process: ${m.qemuRssMB} MB (peak ${m.qemuPeakRssMB} MB, includes the emulator's code cache)`);
     }
-    result.ok = true;
-    code = 0;
+    if (result.arch !== 'arm') result.failures.push(`process.arch is ${result.arch}, not arm`);
+    result.ok = result.failures.length === 0;
+    code = result.ok ? 0 : 1;
+    for (const f of result.failures) console.error(`arm-smoke: FAILED: ${f}`);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
     console.error(`arm-smoke: FAILED: ${result.error}`);

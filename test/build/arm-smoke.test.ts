@@ -22,6 +22,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 interface SmokeResult {
   ok: boolean;
   error?: string;
+  failures: string[];
   arch?: string;
   platform?: string;
   node?: { version: string; elf32: boolean; elfMachine: number };
@@ -39,8 +40,13 @@ interface SmokeResult {
 }
 
 let child: ChildProcess | undefined;
-after(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+after(async () => {
+  const running = () => child && child.exitCode === null && child.signalCode === null;
+  if (!running()) return;
+  // SIGTERM lets the script stop the server it started; SIGKILL if it does not go.
+  child?.kill('SIGTERM');
+  for (let i = 0; i < 50 && running(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (running()) child?.kill('SIGKILL');
 });
 
 function runSmoke(): Promise<{ code: number | null; output: string; result: SmokeResult | undefined }> {
@@ -68,7 +74,7 @@ describe('ARM smoke run (scripts/arm-smoke)', { skip: process.platform !== 'linu
       .filter((l) => l.startsWith('arm-smoke:'))
       .join('\n');
     assert.ok(result, `scripts/arm-smoke printed no result (exit ${code}):\n${output.slice(-4000)}`);
-    assert.ok(result.ok, `scripts/arm-smoke failed: ${result.error}\n\n${report}`);
+    assert.ok(result.ok, `scripts/arm-smoke failed: ${result.error ?? result.failures.join('; ')}\n\n${report}`);
     assert.equal(code, 0);
 
     // Really ARM: the binary is a 32-bit ARM ELF and Node says so.
