@@ -15,6 +15,7 @@ import { DCLinter } from 'dclint';
 import { validate } from 'dockerfile-utils';
 import { parse as parseYaml } from 'yaml';
 import { isIgnored, parseDockerignore } from '../../scripts/arm/dockerignore.js';
+import { OPTIONS, envName } from '../../src/config/options.js';
 import { findStage, lastInstruction, parseDockerfile, stageEnv, type DockerStage, type DockerfileModel } from '../../scripts/arm/dockerfile-model.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,6 +25,10 @@ const DOCKERFILE = 'Dockerfile.armv7';
 const dockerfileText = read(DOCKERFILE);
 const model: DockerfileModel = parseDockerfile(dockerfileText);
 const pkg = JSON.parse(read('package.json')) as { version: string; license: string; bin: Record<string, string>; files: string[]; scripts: Record<string, string> };
+/** SHARECAST_* variables sharecast reads, and those that hold secrets. */
+const optionEnv = new Set(OPTIONS.map(envName));
+const secretEnv = OPTIONS.filter((o) => o.secret).map(envName);
+const defaultListen = String(OPTIONS.find((o) => o.key === 'listen')?.default ?? '');
 const ignoreRules = parseDockerignore(existsSync(join(REPO, '.dockerignore')) ? read('.dockerignore') : '');
 
 function stage(name: string): DockerStage {
@@ -169,6 +174,10 @@ describe('Dockerfile.armv7', () => {
     assert.match(port, /^\d+$/, `SHARECAST_LISTEN=${listen}`);
     const exposed = runtime.instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.map((a) => a.split('/')[0]));
     assert.deepEqual(exposed, [port]);
+    assert.equal(port, defaultListen.slice(defaultListen.lastIndexOf(':') + 1), 'the image keeps sharecast\'s default port');
+    for (const name of env.keys()) {
+      if (name.startsWith('SHARECAST_')) assert.ok(optionEnv.has(name), `ENV ${name} is a variable sharecast reads`);
+    }
     const hc = lastInstruction(runtime, 'HEALTHCHECK');
     assert.ok(hc?.json, 'HEALTHCHECK CMD in exec form');
     assert.equal(hc.json[0], 'node');
@@ -315,12 +324,18 @@ describe('compose example', () => {
   it('takes the SMB source from the environment and keeps secrets out of the file', () => {
     const env = service.environment as Record<string, string>;
     assert.match(env.SHARECAST_SOURCE ?? '', /^\$\{SHARECAST_SOURCE[:?}]/, 'SHARECAST_SOURCE is filled in from the environment');
-    for (const secret of ['SHARECAST_SMB_PASSWORD', 'SHARECAST_ADMIN_TOKEN']) assert.ok(!(secret in env), `${secret} is not written in the compose file`);
+    assert.ok(secretEnv.includes('SHARECAST_SMB_PASSWORD') && secretEnv.includes('SHARECAST_ADMIN_TOKEN'));
+    for (const secret of secretEnv) assert.ok(!(secret in env), `${secret} is not written in the compose file`);
+    for (const name of Object.keys(env)) assert.ok(optionEnv.has(name), `environment ${name} is a variable sharecast reads`);
     assert.doesNotMatch(read(file), /smb:\/\/[^@\s/]*:[^@\s/]*@/, 'no smb://user:password@ in the file');
     const envFiles = service.env_file as string[];
     assert.ok(envFiles.length > 0, 'secrets come from an env file');
     const example = read('docs/sharecast.env.example');
     assert.match(example, /^SHARECAST_SMB_PASSWORD=$/m);
+    for (const m of example.matchAll(/^([A-Z_]+)=(.*)$/gm)) {
+      assert.ok(optionEnv.has(m[1] as string), `sharecast.env.example: ${m[1]} is a variable sharecast reads`);
+      assert.equal(m[2], '', `sharecast.env.example: ${m[1]} is left empty`);
+    }
     assert.ok(isIgnored(ignoreRules, 'sharecast.env'), 'the env file never enters a build context');
   });
 });
