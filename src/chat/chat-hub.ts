@@ -220,6 +220,8 @@ export class ChatHub {
 
   /** One text frame from a client. Never throws: problems are answered with an error frame. */
   receive(conn: ChatConn, data: string): void {
+    // A socket the hub let go of (banned, shutting down) says nothing more while it closes.
+    if (!this.#conns.has(conn)) return;
     let ref: string | undefined;
     try {
       const frame = parseClientFrame(data);
@@ -228,8 +230,8 @@ export class ChatHub {
         return;
       }
       ref = frame.ref;
+      if (!this.#enabled) throw new SharecastError(ErrorCode.ChatDisabled, 'chat is turned off right now');
       if (frame.type === 'chat') {
-        if (!this.#enabled) throw new SharecastError(ErrorCode.ChatDisabled, 'chat is turned off right now');
         const text = validateMessageText(frame.text);
         this.#takeRate(conn.user);
         void this.#post(conn, text, ref);

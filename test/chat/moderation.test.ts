@@ -123,6 +123,8 @@ describe('chat moderation and restarts', () => {
     assert.match((await a.nextOfType('system'))['text'], /off/);
     a.send({ type: 'chat', text: 'anyone?' });
     assert.equal((await a.nextOfType('error'))['code'], 'chat_disabled');
+    a.send({ type: 'rename', name: 'Sneaky Renamer' });
+    assert.equal((await a.nextOfType('error'))['code'], 'chat_disabled', 'renames too');
     assert.equal((await server.json<{ chatEnabled: boolean }>('/api/chat')).chatEnabled, false);
     await a.close();
     await restart();
