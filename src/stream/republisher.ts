@@ -5,7 +5,7 @@ import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
 import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
 import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
-import { parsePlaylist } from './parse-playlist.js';
+import { parseAppended, type ParsedVersion } from './parse-appended.js';
 import type { SourcePlaylist } from './playlist-model.js';
 import { renderPlaylist } from './render-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
@@ -99,6 +99,8 @@ export class Republisher {
   #skipped = false;
   #draining: Promise<void> | null = null;
   #playlistError: { code: string; message: string } | null = null;
+  /** The last version of OBS's playlist that parsed, to parse only what a growing list adds. */
+  #lastParsed: (ParsedVersion & { name: string }) | undefined;
   #sourceEnded = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -247,7 +249,9 @@ export class Republisher {
   async #process(snapshot: PlaylistSnapshot): Promise<void> {
     let playlist: SourcePlaylist;
     try {
-      playlist = parsePlaylist(snapshot.text);
+      const prev = this.#lastParsed?.name === snapshot.name ? this.#lastParsed : undefined;
+      playlist = parseAppended(prev, snapshot.text);
+      this.#lastParsed = { name: snapshot.name, text: snapshot.text, playlist };
     } catch (err) {
       const summary = errorSummary(err);
       if (this.#playlistError?.message !== summary.message) {

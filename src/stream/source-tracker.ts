@@ -61,14 +61,18 @@ export function newSourceTracker(): SourceTracker {
  *   discontinuity. Never more than one window's worth is taken at once.
  */
 export function planIngest(tracker: SourceTracker, name: string, playlist: SourcePlaylist, windowSeconds: number): IngestPlan {
-  const entries = playlist.segments.map((s, i) => ({ ...s, sourceMsn: playlist.mediaSequence + i }));
-  const newest = entries.at(-1);
-  const recent = entries.slice(-RECENT_LIMIT).map((e): [number, string] => [e.sourceMsn, e.uri]);
+  // Index arithmetic only: a list that grows for hours (hls_list_size=0) costs one window per version, not its length.
+  const segs = playlist.segments;
+  const ms = playlist.mediaSequence;
+  const n = segs.length;
+  const newestMsn = n > 0 ? ms + n - 1 : undefined;
+  const recent: Array<[number, string]> = [];
+  for (let i = Math.max(0, n - RECENT_LIMIT); i < n; i++) recent.push([ms + i, (segs[i] as SourceSegment).uri]);
 
   if (tracker.lastMsn === null && !tracker.primed && tracker.name === null) {
     // First look: baseline only.
     return {
-      tracker: { ...tracker, name, lastMsn: newest?.sourceMsn ?? -1, recent, ended: playlist.endList },
+      tracker: { ...tracker, name, lastMsn: newestMsn ?? -1, recent, ended: playlist.endList },
       items: [],
       restarted: false,
       ended: playlist.endList,
@@ -76,32 +80,32 @@ export function planIngest(tracker: SourceTracker, name: string, playlist: Sourc
   }
 
   const lastMsn = tracker.lastMsn ?? -1;
-  const known = new Map(tracker.recent);
   const restarted =
     name !== tracker.name ||
-    (newest !== undefined && newest.sourceMsn < lastMsn) ||
-    entries.some((e) => known.has(e.sourceMsn) && known.get(e.sourceMsn) !== e.uri);
+    (newestMsn !== undefined && newestMsn < lastMsn) ||
+    tracker.recent.some(([msn, uri]) => msn >= ms && msn < ms + n && (segs[msn - ms] as SourceSegment).uri !== uri);
 
-  let candidates = restarted ? entries : entries.filter((e) => e.sourceMsn > lastMsn);
+  // Candidates are segs[first..n): everything after a restart, else what follows lastMsn.
+  let first = restarted ? 0 : Math.min(n, Math.max(0, lastMsn + 1 - ms));
   const epoch = restarted ? tracker.epoch + 1 : tracker.epoch;
   // After a baseline, the first new segment brings the window before it along.
-  const fillWindow = restarted || !tracker.primed;
-  if (fillWindow && !restarted && candidates.length > 0) candidates = entries;
-  const gap = !restarted && tracker.primed && candidates.length > 0 && (candidates[0]?.sourceMsn ?? 0) > lastMsn + 1;
-  const kept = tailWithin(candidates, windowSeconds);
-  const dropped = kept.length < candidates.length;
+  if (!restarted && !tracker.primed && first < n) first = 0;
+  const gap = !restarted && tracker.primed && first < n && ms + first > lastMsn + 1;
+  const kept = tailStart(segs, first, windowSeconds);
+  const dropped = kept > first;
 
-  const items: IngestItem[] = kept.map((e, i) => ({
-    ...e,
-    epoch,
-    discontinuity: e.discontinuity || (i === 0 && (restarted || gap || (dropped && tracker.primed) || tracker.discontinuityPending)),
-  }));
+  const items: IngestItem[] = [];
+  for (let i = kept; i < n; i++) {
+    const seg = segs[i] as SourceSegment;
+    const leading = i === kept && (restarted || gap || (dropped && tracker.primed) || tracker.discontinuityPending);
+    items.push({ ...seg, sourceMsn: ms + i, epoch, discontinuity: seg.discontinuity || leading });
+  }
 
   const noNews = items.length === 0 && !restarted;
   return {
     tracker: {
       name,
-      lastMsn: restarted || items.length > 0 ? (newest?.sourceMsn ?? -1) : lastMsn,
+      lastMsn: restarted || items.length > 0 ? (newestMsn ?? -1) : lastMsn,
       recent,
       primed: tracker.primed || items.length > 0,
       ended: playlist.endList,
@@ -114,13 +118,13 @@ export function planIngest(tracker: SourceTracker, name: string, playlist: Sourc
   };
 }
 
-/** The newest entries whose durations add up to at least `seconds` (all of them if they add up to less). */
-function tailWithin<T extends { duration: number }>(list: T[], seconds: number): T[] {
+/** Index of the first of the newest segments in segs[from..] whose durations add up to at least `seconds` (from, if they add up to less). */
+function tailStart(segs: readonly SourceSegment[], from: number, seconds: number): number {
   let total = 0;
-  let start = list.length;
-  while (start > 0 && total < seconds) {
+  let start = segs.length;
+  while (start > from && total < seconds) {
     start -= 1;
-    total += list[start]?.duration ?? 0;
+    total += segs[start]?.duration ?? 0;
   }
-  return list.slice(start);
+  return start;
 }

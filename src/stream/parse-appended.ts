@@ -1,0 +1,44 @@
+import { parsePlaylist } from './parse-playlist.js';
+import type { SourcePlaylist } from './playlist-model.js';
+
+export interface ParsedVersion {
+  text: string;
+  playlist: SourcePlaylist;
+}
+
+/** Tags that only stand in a playlist's header: seeing one in the new part means OBS rewrote the header. */
+const HEADER_TAG = /^#EXT-X-(?:TARGETDURATION|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|VERSION|PLAYLIST-TYPE|INDEPENDENT-SEGMENTS|START|SERVER-CONTROL)/m;
+
+/**
+ * Parses a new version of OBS's playlist, reusing the previous version when
+ * the new text only adds lines at the end (hls_list_size=0: a list that grows
+ * for hours and is rewritten whole for every segment). Then only the new
+ * lines are parsed, so each version costs about one segment, not the whole
+ * list. Gives exactly what parsePlaylist(text) gives; anything else (a
+ * sliding window, a changed header, an ended list) is parsed whole.
+ */
+export function parseAppended(prev: ParsedVersion | undefined, text: string): SourcePlaylist {
+  if (
+    prev !== undefined &&
+    !prev.playlist.endList &&
+    prev.playlist.segments.length > 0 &&
+    text.length > prev.text.length &&
+    prev.text.endsWith('\n') &&
+    text.startsWith(prev.text)
+  ) {
+    const added = text.slice(prev.text.length);
+    if (!HEADER_TAG.test(added)) {
+      const last = prev.playlist.segments.at(-1);
+      const head = ['#EXTM3U', `#EXT-X-TARGETDURATION:${prev.playlist.targetDuration}`];
+      if (last?.mapUri !== undefined) head.push(`#EXT-X-MAP:URI="${last.mapUri}"`);
+      const part = parsePlaylist(`${head.join('\n')}\n${added}`);
+      return {
+        ...prev.playlist,
+        targetDuration: Math.max(prev.playlist.targetDuration, part.targetDuration),
+        endList: part.endList,
+        segments: prev.playlist.segments.concat(part.segments),
+      };
+    }
+  }
+  return parsePlaylist(text);
+}
