@@ -3,8 +3,9 @@ import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { resolveInside } from './safe-path.js';
 import { SmbClient } from './smb/client.js';
-import { Command, CreateOption, FileNotifyChange, NtStatus, statusName } from './smb/constants.js';
-import { SmbError, SmbStatusError } from './smb/errors.js';
+import { CreateOption, FileNotifyChange, NtStatus } from './smb/constants.js';
+import { classifyFailure, segmentFailure } from './smb/classify-failure.js';
+import { SmbStatusError } from './smb/errors.js';
 import type { FileMeta } from './smb/file-messages.js';
 import type { PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
 
@@ -49,15 +50,6 @@ interface Seen {
   text: string;
 }
 
-interface Failure {
-  code: ErrorCode;
-  message: string;
-  state: SourceState;
-  /** Close the connection and make a new one. */
-  reconnect: boolean;
-  /** Retry after slowRetryMs rather than the backoff. */
-  slow: boolean;
-}
 
 /**
  * OBS's HLS output read straight from an SMB share, without mounting it.
@@ -147,7 +139,7 @@ export class SmbSource implements Source {
     try {
       ({ data, meta } = await client.readFile(path, { signal, timeoutMs: this.#o.requestTimeoutMs }));
     } catch (err) {
-      throw this.#segmentError(uri, err);
+      throw segmentFailure(uri, err);
     }
     if (meta.endOfFile > BigInt(MAX_SEGMENT_BYTES)) {
       throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is larger than ${MAX_SEGMENT_BYTES} bytes`);
@@ -384,7 +376,7 @@ export class SmbSource implements Source {
   }
 
   #onFailure(err: unknown): number {
-    const f = this.#classify(err);
+    const f = classifyFailure(err, { spec: this.#o.spec, where: this.#where() });
     this.#setStatus(f.state, { code: f.code, message: f.message });
     if (f.reconnect) {
       const client = this.#client;
@@ -396,77 +388,6 @@ export class SmbSource implements Source {
     const min = this.#o.reconnectMinMs ?? 250;
     const max = this.#o.reconnectMaxMs ?? 5000;
     return Math.min(max, min * 2 ** Math.min(this.#failures - 1, 16));
-  }
-
-  #classify(err: unknown): Failure {
-    const { spec } = this.#o;
-    const server = `${spec.host}:${spec.port}`;
-    const f = (code: ErrorCode, message: string, reconnect: boolean, slow = false, state: SourceState = 'error'): Failure => ({
-      code,
-      message,
-      state,
-      reconnect,
-      slow,
-    });
-    if (err instanceof SharecastError) return f(err.code, err.message, false);
-    if (err instanceof SmbStatusError) {
-      const s = err.status;
-      const name = statusName(s);
-      switch (err.command) {
-        case Command.Negotiate:
-          return f(ErrorCode.SourceProtocol, `${server} refused every SMB dialect sharecast speaks (SMB 2.0.2 to 3.1.1): ${name}`, true, true);
-        case Command.SessionSetup:
-          if (LOGON_FAILURES.has(s)) {
-            const who = spec.user === '' ? 'an anonymous sign-in' : `user "${spec.domain === '' ? '' : `${spec.domain}\\`}${spec.user}"`;
-            return f(ErrorCode.SourceAuthFailed, `${server} refused ${who}: wrong user name or password, or the account is locked or disabled (${name})`, true, true);
-          }
-          if (s === NtStatus.AccessDenied) {
-            return f(ErrorCode.SourceAccessDenied, `${server} refused the sign-in (${name}); a server that blocks guest or unsigned sessions answers this`, true, true);
-          }
-          return f(ErrorCode.SourceProtocol, `sign-in to ${server} failed: ${name}`, true, true);
-        case Command.TreeConnect:
-          if (s === NtStatus.BadNetworkName) {
-            return f(ErrorCode.SourceShareNotFound, `share "${spec.share}" does not exist on ${server} (${name})`, true, true);
-          }
-          if (s === NtStatus.AccessDenied || s === NtStatus.NetworkAccessDenied) {
-            return f(ErrorCode.SourceAccessDenied, `${spec.user === '' ? 'anonymous access' : `user "${spec.user}"`} may not open share "${spec.share}" on ${server} (${name})`, true, true);
-          }
-          return f(ErrorCode.SourceUnavailable, `cannot open share "${spec.share}" on ${server}: ${name}`, true);
-        default:
-          break;
-      }
-      if (SESSION_GONE.has(s)) return f(ErrorCode.SourceUnavailable, `the SMB session with ${server} ended (${name})`, true);
-      if (s === NtStatus.AccessDenied) {
-        return f(ErrorCode.SourceAccessDenied, `no permission to read ${this.#where()} (${name})`, false);
-      }
-      return f(ErrorCode.SourceUnavailable, `reading ${this.#where()} failed: ${err.message}`, false);
-    }
-    if (err instanceof SmbError) {
-      switch (err.kind) {
-        case 'connection':
-          return f(ErrorCode.SourceUnavailable, `cannot reach the SMB server: ${err.message}`, true);
-        case 'timeout':
-          return f(ErrorCode.SourceTimeout, err.message, true);
-        case 'signature':
-          return f(ErrorCode.SourceProtocol, `SMB signing failed: ${err.message}`, true);
-        case 'protocol':
-          return f(ErrorCode.SourceProtocol, err.message, true);
-        case 'aborted':
-          return f(ErrorCode.SourceUnavailable, err.message, true);
-      }
-    }
-    return f(ErrorCode.SourceUnavailable, `SMB source failed: ${err instanceof Error ? err.message : String(err)}`, true);
-  }
-
-  #segmentError(uri: string, err: unknown): SharecastError {
-    if (err instanceof SharecastError) return err;
-    if (err instanceof SmbStatusError) {
-      if (NOT_FOUND.has(err.status)) return new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is listed but not on the share`, { cause: err });
-      if (err.status === NtStatus.AccessDenied) return new SharecastError(ErrorCode.SourceAccessDenied, `no permission to read "${uri}"`, { cause: err });
-      return new SharecastError(ErrorCode.SourceUnavailable, `cannot read "${uri}": ${err.statusName}`, { cause: err });
-    }
-    if (err instanceof SmbError && err.kind === 'timeout') return new SharecastError(ErrorCode.SourceTimeout, `reading "${uri}": ${err.message}`, { cause: err });
-    return new SharecastError(ErrorCode.SourceUnavailable, `cannot read "${uri}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
   #setStatus(state: SourceState, error?: { code: ErrorCode; message: string }): void {
@@ -496,20 +417,3 @@ function sameMeta(a: FileMeta, b: FileMeta): boolean {
     a.creationTime === b.creationTime
   );
 }
-
-const LOGON_FAILURES = new Set<number>([
-  NtStatus.LogonFailure,
-  NtStatus.WrongPassword,
-  NtStatus.NoSuchUser,
-  NtStatus.AccountRestriction,
-  NtStatus.InvalidLogonHours,
-  NtStatus.InvalidWorkstation,
-  NtStatus.PasswordExpired,
-  NtStatus.AccountDisabled,
-  NtStatus.PasswordMustChange,
-  NtStatus.AccountLockedOut,
-]);
-
-const SESSION_GONE = new Set<number>([NtStatus.NetworkSessionExpired, NtStatus.UserSessionDeleted, NtStatus.NetworkNameDeleted, NtStatus.InvalidHandle]);
-
-const NOT_FOUND = new Set<number>([NtStatus.ObjectNameNotFound, NtStatus.ObjectPathNotFound, NtStatus.NoSuchFile]);

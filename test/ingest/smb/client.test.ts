@@ -238,6 +238,21 @@ describe('SMB client and a Samba limited to SMB 2.1 (server max protocol = SMB2_
   });
 });
 
+describe('SMB client and an SMB1-only Samba (server min/max protocol = NT1)', () => {
+  test('it hangs up at NEGOTIATE: a connection error that names the likely cause', async () => {
+    const old = await startSamba({ global: { 'server min protocol': 'NT1', 'server max protocol': 'NT1' } });
+    try {
+      await assert.rejects(SmbClient.connect(options(old)), (e: unknown) => {
+        assert.ok(e instanceof SmbError && e.kind === 'connection', String(e));
+        assert.match(e.message, /closed the connection at NEGOTIATE.*SMB1-only/);
+        return true;
+      });
+    } finally {
+      await old.cleanup();
+    }
+  });
+});
+
 describe('SMB client and a server that hangs or dies', () => {
   let samba: SambaServer;
 
