@@ -137,7 +137,7 @@ export class SmbSource implements Source {
     let data: Buffer;
     let meta: FileMeta;
     try {
-      ({ data, meta } = await client.readFile(path, { signal, timeoutMs: this.#o.requestTimeoutMs }));
+      ({ data, meta } = await client.readFile(path, { signal, timeoutMs: this.#o.requestTimeoutMs, maxBytes: MAX_SEGMENT_BYTES }));
     } catch (err) {
       throw segmentFailure(uri, err);
     }

@@ -191,9 +191,10 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
    * Reads a whole file. Small files take one round trip (CREATE + READ +
    * CLOSE); larger ones are then read in parallel chunks on a second handle.
    * The result's `meta.endOfFile` is the size the server reported, which the
-   * caller compares with `data.length`.
+   * caller compares with `data.length`. A file over `maxBytes` is not read
+   * past its first chunk.
    */
-  async readFile(path: string, opts: RequestOptions = {}): Promise<{ data: Buffer; meta: FileMeta }> {
+  async readFile(path: string, opts: RequestOptions & { maxBytes?: number } = {}): Promise<{ data: Buffer; meta: FileMeta }> {
     const first = this.chunkSize(2);
     const [create, read, close] = await this.send(
       [
@@ -207,7 +208,8 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
     check(close);
     const r = check(read, NtStatus.EndOfFile);
     const head = r.header.status === NtStatus.EndOfFile ? Buffer.alloc(0) : decodeReadResponse(r.raw);
-    if (BigInt(head.length) >= meta.endOfFile || head.length < first) {
+    // Done, or too big to be worth reading on (the caller sees the size and refuses).
+    if (BigInt(head.length) >= meta.endOfFile || head.length < first || (opts.maxBytes !== undefined && meta.endOfFile > BigInt(opts.maxBytes))) {
       return { data: Buffer.from(head), meta };
     }
     // Larger than one READ: open again and read the rest in parallel.

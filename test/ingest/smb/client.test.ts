@@ -94,6 +94,9 @@ describe('SMB client and a default Samba', () => {
     const b = await client.readFile('big.bin');
     assert.equal(b.meta.endOfFile, BigInt(big.length));
     assert.ok(b.data.equals(big), 'the 5 MiB file is identical');
+    const capped = await client.readFile('big.bin', { maxBytes: 1024 * 1024 });
+    assert.equal(capped.meta.endOfFile, BigInt(big.length), 'over maxBytes: the size is told');
+    assert.ok(capped.data.length < big.length, 'and the rest is not read');
   });
 
   test('readdir lists a folder with a server-side pattern, and long listings whole', async () => {
