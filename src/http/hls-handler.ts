@@ -3,7 +3,7 @@ import parseRange from 'range-parser';
 import type { CachedBody } from '../cache/segment-cache.js';
 import { STREAM_NAME_PATTERN } from '../config/source-spec.js';
 import { ErrorCode, SharecastError } from '../errors.js';
-import type { RenderedPlaylist } from '../stream/republisher.js';
+import type { RenderedPlaylist } from '../stream/served-playlist.js';
 import { statusFor } from './error-response.js';
 
 const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

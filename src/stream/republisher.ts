@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CachedBody, SegmentCache } from '../cache/segment-cache.js';
 import { makeBody } from '../cache/segment-cache.js';
 import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
@@ -7,7 +6,8 @@ import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import { parseAppended, type ParsedVersion } from './parse-appended.js';
 import type { SourcePlaylist } from './playlist-model.js';
-import { renderPlaylist } from './render-playlist.js';
+import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
+import { streamStatus, type StreamStatus } from './stream-status.js';
 import type { SavedSequence } from './sequence-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
 import {
@@ -21,37 +21,11 @@ import {
   type Timeline,
 } from './timeline.js';
 
-/** The relay's playlist, rendered once per change. */
-export interface RenderedPlaylist {
-  body: Buffer;
-  etag: string;
-  cacheControl: string;
-  lastModified: string;
-  /** The timeline it was rendered from. */
-  timeline: Timeline;
-}
-
-export interface StreamStatus {
-  name: string;
-  online: boolean;
-  /** ISO time when online last changed. */
-  since: string;
-  source: { kind: Source['kind']; description: string } & Omit<SourceStatus, 'since'> & { since: string };
-  playlistError: { code: string; message: string } | null;
-  targetDuration: number | null;
-  mediaSequence: number;
-  discontinuitySequence: number;
-  segments: number;
-  lastSegmentAt: string | null;
-  offlineAfterSeconds: number;
-  playlistUrl: string;
-}
-
 export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
 
 /** What changed in what viewers can fetch: lets an edge worker keep a replica. */
 export type PublishEvent =
-  | { type: 'playlist'; stream: string; playlist: Omit<RenderedPlaylist, 'timeline'> | undefined }
+  | { type: 'playlist'; stream: string; playlist: RenderedPlaylist | undefined }
   | { type: 'body'; stream: string; name: string; body: CachedBody }
   | { type: 'unpin'; stream: string; names: string[] };
 
@@ -146,7 +120,7 @@ export class Republisher {
    */
   observe(listener: (e: PublishEvent) => void): () => void {
     for (const [name, body] of this.#pinned) listener({ type: 'body', stream: this.name, name, body });
-    listener({ type: 'playlist', stream: this.name, playlist: this.#rendered && withoutTimeline(this.#rendered) });
+    listener({ type: 'playlist', stream: this.name, playlist: this.#rendered });
     this.#observers.add(listener);
     return () => this.#observers.delete(listener);
   }
@@ -180,22 +154,13 @@ export class Republisher {
   }
 
   status(): StreamStatus {
-    const t = this.#timeline;
-    const src = this.#o.source.status();
-    return {
+    return streamStatus({
       name: this.name,
-      online: t.live,
-      since: new Date(t.since).toISOString(),
-      source: { kind: this.#o.source.kind, description: this.#o.source.description, ...src, since: new Date(src.since).toISOString() },
+      timeline: this.#timeline,
+      source: this.#o.source,
       playlistError: this.#playlistError,
-      targetDuration: t.targetDuration > 0 ? t.targetDuration : null,
-      mediaSequence: t.mediaSequence,
-      discontinuitySequence: t.discontinuitySequence,
-      segments: t.segments.length,
-      lastSegmentAt: t.lastSegmentAt === null ? null : new Date(t.lastSegmentAt).toISOString(),
-      offlineAfterSeconds: offlineTimeoutSeconds(t, this.#o),
-      playlistUrl: `/hls/${this.name}/index.m3u8`,
-    };
+      offlineAfterSeconds: offlineTimeoutSeconds(this.#timeline, this.#o),
+    });
   }
 
   /** Checks for going offline and for retired segments whose grace period is over. Called by a timer. */
@@ -400,34 +365,14 @@ export class Republisher {
   }
 
   #render(): void {
-    const text = renderPlaylist(this.#timeline);
-    if (text === null) {
-      this.#rendered = undefined;
-      this.#emit({ type: 'playlist', stream: this.name, playlist: undefined });
-      return;
-    }
-    const body = Buffer.from(text, 'utf8');
-    const t = this.#timeline;
-    // RFC 8216 appendix B: cache a live playlist for about half a target duration.
-    const maxAge = Math.floor(t.targetDuration / 2);
-    this.#rendered = {
-      body,
-      etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`,
-      cacheControl: maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache',
-      lastModified: new Date(t.lastSegmentAt ?? this.#o.now()).toUTCString(),
-      timeline: t,
-    };
-    if (this.#observers.size > 0) this.#emit({ type: 'playlist', stream: this.name, playlist: withoutTimeline(this.#rendered) });
+    this.#rendered = servedPlaylist(this.#timeline, this.#o.now());
+    if (this.#observers.size > 0) this.#emit({ type: 'playlist', stream: this.name, playlist: this.#rendered });
   }
 
   /** Whether OBS's playlist said it is finished. */
   get sourceEnded(): boolean {
     return this.#sourceEnded;
   }
-}
-
-function withoutTimeline(p: RenderedPlaylist): Omit<RenderedPlaylist, 'timeline'> {
-  return { body: p.body, etag: p.etag, cacheControl: p.cacheControl, lastModified: p.lastModified };
 }
 
 function extOf(uri: string, fallback: string): string {

@@ -1,16 +1,14 @@
 import type { CachedBody } from '../../cache/segment-cache.js';
-import type { RenderedPlaylist } from '../../stream/republisher.js';
+import type { RenderedPlaylist } from '../../stream/served-playlist.js';
 import type { ServableStream } from '../hls-handler.js';
 import type { ToEdge } from './edge-messages.js';
 
-type Playlist = Omit<RenderedPlaylist, 'timeline'>;
-
 class ReplicaStream implements ServableStream {
-  current: Playlist | undefined;
+  current: RenderedPlaylist | undefined;
   readonly bodies = new Map<string, CachedBody>();
 
   playlist(): RenderedPlaylist | undefined {
-    return this.current as RenderedPlaylist | undefined;
+    return this.current;
   }
 
   lookup(file: string): CachedBody | undefined {
