@@ -29,3 +29,15 @@ function yamlValue(def: (typeof OPTIONS)[number]): string {
   if (Array.isArray(v)) return v.length === 0 ? '[] # e.g. ["live=/srv/obs/stream.m3u8"]; none means the demo stream' : `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
+
+/** The options as a Markdown table (README.md). */
+export function optionsTable(): string {
+  const rows = ['| flag | environment | file key | default | what |', '| --- | --- | --- | --- | --- |'];
+  for (const def of OPTIONS) {
+    const d = def.default;
+    const shown = d === undefined ? '—' : Array.isArray(d) ? (d.length === 0 ? 'demo' : d.join(', ')) : String(d);
+    const flag = `--${def.flag}${def.type === 'boolean' ? '' : ` ${def.arg ?? 'VALUE'}`}`;
+    rows.push(`| \`${flag}\` | \`${envName(def)}\` | \`${def.key}\` | ${shown} | ${def.help.replace(/\|/g, '\\|')} |`);
+  }
+  return `${rows.join('\n')}\n`;
+}

@@ -8,7 +8,7 @@ import { OPTIONS } from '../../src/config/options.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'sharecast.example.yaml');
 
-test('sharecast.example.yaml is up to date with the options table (node --import tsx scripts/make-example-config.ts)', () => {
+test('sharecast.example.yaml is up to date with the options table (node --import tsx scripts/make-config-docs.ts)', () => {
   assert.equal(readFileSync(FILE, 'utf8'), exampleConfig());
 });
 
@@ -22,4 +22,10 @@ test('the example config lists every key and loads to exactly the defaults', () 
   if (fromFile.kind === 'config' && defaults.kind === 'config') {
     assert.deepEqual({ ...fromFile.config, configFile: undefined }, { ...defaults.config, configFile: undefined });
   }
+});
+
+test('the options table in README.md is up to date (node --import tsx scripts/make-config-docs.ts)', async () => {
+  const { optionsTable } = await import('../../src/config/example-config.js');
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  assert.ok(readme.includes(`<!-- options-table:start -->\n${optionsTable()}<!-- options-table:end -->`));
 });
