@@ -13,9 +13,11 @@ import { ChatLog } from './chat-log.js';
 import { MESSAGE_MAX_LENGTH, validateMessageText } from './chat-text.js';
 import { JsonFile } from './json-file.js';
 import { NameStore } from './name-store.js';
-import { NAME_MAX_LENGTH, RESERVED_NAMES, foldName, generatedName, validateName } from './names.js';
+import { NAME_MAX_LENGTH } from './names.js';
+import { ChatNames } from './chat-names.js';
 import { parseClientFrame, wireCode, type ChatMessage, type ServerFrame } from './protocol.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { throttle } from './throttle.js';
 import type { ViewerTokens } from './viewer-tokens.js';
 
 /** How the hub talks to one socket; the WebSocket gateway provides it. */
@@ -77,21 +79,24 @@ export class ChatHub {
   readonly #history: ChatHistory;
   readonly #log: ChatLog;
   readonly #bans: BanList;
-  readonly #names: NameStore;
+  readonly #names: ChatNames;
   readonly #settingsFile: JsonFile<ChatSettingsFile>;
   readonly #limiter: RateLimiter;
   readonly #rate: RateLimitOptions;
   readonly #users = new Map<string, ChatUser>();
-  /** Folded name -> id of the connected user holding it. */
-  readonly #namesInUse = new Map<string, string>();
   readonly #conns = new Set<ChatConn>();
   /** Last address of users seen lately, for IP bans of users not connected now. */
   readonly #lastIp = new LRUCache<string, string>({ max: 20_000 });
   readonly #offs: (() => void)[] = [];
   #enabled: boolean;
   #viewersSent = -1;
-  #viewersLastAt = 0;
-  #viewersTimer: NodeJS.Timeout | undefined;
+  /** Viewer count changes go out at most once a second. */
+  readonly #viewersChanged = throttle(() => {
+    const count = this.#o.presence.count();
+    if (count === this.#viewersSent) return;
+    this.#viewersSent = count;
+    this.broadcast({ type: 'viewers', count });
+  }, 1000);
   #closed = false;
   /** Broadcasts that follow a log write go out in log order: each waits for the one before. */
   #tail: Promise<void> = Promise.resolve();
@@ -102,13 +107,13 @@ export class ChatHub {
     this.#history = parts.history;
     this.#log = parts.log;
     this.#bans = parts.bans;
-    this.#names = parts.names;
+    this.#names = new ChatNames(parts.names, o.reservedNames);
     this.#settingsFile = parts.settingsFile;
     this.#enabled = parts.enabled;
     this.#rate = o.rate ?? DEFAULT_RATE;
     this.#limiter = new RateLimiter(this.#rate);
     this.#offs.push(
-      o.presence.subscribe(() => this.#viewersChanged()),
+      o.presence.subscribe(() => this.#viewersChanged.poke()),
       o.streams.subscribe((e) => {
         const main = o.streams.main?.name === e.stream;
         const what = e.type === 'online' ? 'started' : 'ended';
@@ -183,9 +188,8 @@ export class ChatHub {
     }
     let user = this.#users.get(userId);
     if (!user) {
-      user = { id: userId, name: this.#freeName(userId), conns: new Set() };
+      user = { id: userId, name: this.#names.claim(userId), conns: new Set() };
       this.#users.set(userId, user);
-      this.#namesInUse.set(foldName(user.name), userId);
     }
     const conn: ChatConn = { user, ip: info.ip, key: presenceKey(info.ip, info.userAgent), transport };
     user.conns.add(conn);
@@ -213,7 +217,7 @@ export class ChatHub {
     user.conns.delete(conn);
     if (user.conns.size === 0) {
       this.#users.delete(user.id);
-      if (this.#namesInUse.get(foldName(user.name)) === user.id) this.#namesInUse.delete(foldName(user.name));
+      this.#names.release(user.id, user.name);
     }
     this.#o.presence.pageLeft(user.id, conn.key);
   }
@@ -236,10 +240,8 @@ export class ChatHub {
         this.#takeRate(conn.user);
         void this.#post(conn, text, ref);
       } else {
-        const name = validateName(frame.name, this.#reserved());
+        const name = this.#names.check(conn.user.id, frame.name);
         if (name === conn.user.name) return;
-        const owner = this.#namesInUse.get(foldName(name));
-        if (owner !== undefined && owner !== conn.user.id) throw new SharecastError(ErrorCode.Invalid, `"${name}" is taken by someone here`);
         this.#takeRate(conn.user);
         this.#rename(conn.user, name);
       }
@@ -317,7 +319,7 @@ export class ChatHub {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#offs) off();
-    if (this.#viewersTimer) clearTimeout(this.#viewersTimer);
+    this.#viewersChanged.cancel();
     for (const c of [...this.#conns]) {
       c.transport.close(CloseCode.GoingAway, 'server shutting down');
       this.disconnect(c);
@@ -378,32 +380,10 @@ export class ChatHub {
 
   #rename(user: ChatUser, name: string): void {
     const previous = user.name;
-    if (this.#namesInUse.get(foldName(previous)) === user.id) this.#namesInUse.delete(foldName(previous));
-    this.#namesInUse.set(foldName(name), user.id);
+    this.#names.rename(user.id, previous, name);
     user.name = name;
-    this.#names.set(user.id, name);
     this.#o.presence.pageRenamed(user.id, name);
     void this.#inOrder(undefined, () => this.broadcast({ type: 'rename', user: { id: user.id, name }, previous }));
-  }
-
-  /** The stored or generated name, made unique among connected users with a number. */
-  #freeName(userId: string): string {
-    let base = this.#names.get(userId) ?? generatedName(userId);
-    try {
-      validateName(base, this.#reserved());
-    } catch {
-      base = generatedName(userId);
-    }
-    let name = base;
-    for (let n = 2; this.#namesInUse.has(foldName(name)); n++) {
-      const suffix = ` ${n}`;
-      name = [...base].slice(0, NAME_MAX_LENGTH - suffix.length).join('') + suffix;
-    }
-    return name;
-  }
-
-  #reserved(): string[] {
-    return [...RESERVED_NAMES, ...this.#o.reservedNames()];
   }
 
   #takeRate(user: ChatUser): void {
@@ -432,20 +412,5 @@ export class ChatHub {
   #refuse(transport: ChatTransport, code: ErrorCode, message: string, closeCode: number): void {
     transport.send(Buffer.from(JSON.stringify({ type: 'error', code: wireCode(code), message } satisfies ServerFrame)));
     transport.close(closeCode, code);
-  }
-
-  /** Viewer count changes go out at most once a second. */
-  #viewersChanged(): void {
-    if (this.#viewersTimer || this.#closed) return;
-    const wait = Math.max(0, 1000 - (Date.now() - this.#viewersLastAt));
-    this.#viewersTimer = setTimeout(() => {
-      this.#viewersTimer = undefined;
-      this.#viewersLastAt = Date.now();
-      const count = this.#o.presence.count();
-      if (count === this.#viewersSent) return;
-      this.#viewersSent = count;
-      this.broadcast({ type: 'viewers', count });
-    }, wait);
-    this.#viewersTimer.unref();
   }
 }
