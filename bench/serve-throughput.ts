@@ -6,7 +6,7 @@
 //   npm run bench:serve          (DURATION=10 to change the seconds per run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requirePrograms, rssMb, startSharecast } from './lib/processes.js';
@@ -17,9 +17,7 @@ const WORKERS = (process.env['WORKERS'] ?? '0,2').split(',').map(Number);
 const SEGMENT_BYTES = 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'sharecast-serve-'));
-const obsDir = join(dir, 'obs');
 const www = join(dir, 'www');
-mkdirSync(obsDir);
 mkdirSync(www);
 
 // A folder source with six 1 MB segments (MPEG-TS packets of random payload; the relay never looks inside).
@@ -28,23 +26,35 @@ function tsSegment(): Buffer {
   for (let i = 0; i < b.length; i += 188) b[i] = 0x47;
   return b;
 }
-const firstWorkers = WORKERS[0] ?? 0;
-let relay = await startSharecast(['--source', join(obsDir, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600', '--workers', String(firstWorkers)]);
-const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0'];
-for (let i = 0; i < 6; i++) {
-  writeFileSync(join(obsDir, `stream${i}.ts`), tsSegment());
-  lines.push('#EXTINF:2.000000,', `stream${i}.ts`);
+/**
+ * Starts sharecast on a fresh folder, then writes OBS's output into it (a
+ * playlist found already there is only a baseline; sharecast publishes once
+ * OBS adds to it), and waits until the last segment is public.
+ */
+async function startRun(workers: number) {
+  const folder = mkdtempSync(join(dir, 'obs-'));
+  const relay = await startSharecast(['--source', join(folder, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600', '--workers', String(workers)]);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0'];
+  for (let i = 0; i < 6; i++) {
+    writeFileSync(join(folder, `stream${i}.ts`), segmentBytes);
+    lines.push('#EXTINF:2.000000,', `stream${i}.ts`);
+  }
+  writeFileSync(join(folder, 'stream.tmp'), `${lines.join('\n')}\n`);
+  renameSync(join(folder, 'stream.tmp'), join(folder, 'stream.m3u8'));
+  for (let k = 0; k < 200; k++) {
+    const text = await (await fetch(`${relay.url}/hls/live/index.m3u8`)).text();
+    const seg = text.split('\n').filter((l) => l.endsWith('.ts'));
+    if (seg.length === 6) return { relay, playlist: text, segName: seg.at(-1) as string };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sharecast --workers ${workers} published nothing`);
 }
-writeFileSync(join(obsDir, 'stream.m3u8'), `${lines.join('\n')}\n`);
 
-let playlist = '';
-for (let i = 0; i < 100 && !/\.ts/.test(playlist); i++) {
-  await new Promise((r) => setTimeout(r, 100));
-  const res = await fetch(`${relay.url}/hls/live/index.m3u8`);
-  playlist = await res.text();
-}
-const segName = playlist.split('\n').filter((l) => l.endsWith('.ts')).at(-1);
-if (!segName) throw new Error(`relay published no segment: ${playlist}`);
+const segmentBytes = tsSegment();
+const first = await startRun(WORKERS[0] ?? 0);
+let relay = first.relay;
+const playlist = first.playlist;
+const segName = first.segName;
 const segment = Buffer.from(await (await fetch(`${relay.url}/hls/live/${segName}`)).arrayBuffer());
 
 // nginx serves exactly the same bytes from disk.
@@ -99,18 +109,13 @@ const rows: string[] = [];
 const show = (name: string, r: WrkResult) => `  ${name.padEnd(26)} ${r.rps.toFixed(0).padStart(8)} req/s  ${r.mbps.toFixed(1).padStart(8)} MB/s ${r.errors}`;
 rows.push(show('nginx playlist', nginxPlaylist), show('nginx segment', nginxSegment));
 for (const [i, workers] of WORKERS.entries()) {
+  let seg = segName;
   if (i > 0) {
     await relay.stop();
-    relay = await startSharecast(['--source', join(obsDir, 'stream.m3u8'), '--data', join(dir, 'data'), '--offline-after', '3600', '--workers', String(workers)]);
-    for (let k = 0; k < 100; k++) {
-      const r = await fetch(`${relay.url}/hls/live/index.m3u8`);
-      if ((await r.text()).includes('.ts')) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    const run = await startRun(workers);
+    relay = run.relay;
+    seg = run.segName;
   }
-  // The same playlist and segment, named as this run publishes them.
-  const text = await (await fetch(`${relay.url}/hls/live/index.m3u8`)).text();
-  const seg = text.split('\n').filter((l) => l.endsWith('.ts')).at(-1);
   const pl = wrk(`${relay.url}/hls/live/index.m3u8`);
   const sg = wrk(`${relay.url}/hls/live/${seg}`);
   const label = workers === 0 ? 'sharecast (1 process)' : `sharecast --workers ${workers}`;
