@@ -13,7 +13,7 @@ export interface SourceDeps {
   demoFolder: string;
 }
 
-/** Opens the source a spec names. Throws SourceUnsupported for kinds not built yet. */
+/** Opens the source a spec names: a folder (or mounted share), an SMB share read directly, or the demo. */
 export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
   switch (spec.kind) {
     case 'folder':
