@@ -7,13 +7,12 @@
 // is idle (OBS stopped). Two runs: the default (tick + CHANGE_NOTIFY wake-ups)
 // and --poll (the tick alone).
 //   npm run bench:smb            (SEGMENTS=40 HLS_TIME=1 IDLE_SECONDS=10 POLL=250 MODES=default,poll)
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, watch } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Parser } from 'm3u8-parser';
 import { startObs } from '../test/helpers/ffmpeg.js';
 import { startSamba } from '../test/helpers/samba.js';
+import { LagProbe } from './lib/lag-probe.js';
 import { requirePrograms, startSharecast } from './lib/processes.js';
 import { percentile, summary } from './lib/stats.js';
 
@@ -87,13 +86,6 @@ class CountingProxy {
   }
 }
 
-function uris(text: string): string[] {
-  const p = new Parser();
-  p.push(text);
-  p.end();
-  return (p.manifest as { segments: Array<{ uri: string }> }).segments.map((s) => s.uri);
-}
-const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
@@ -119,71 +111,20 @@ async function run(mode: string): Promise<void> {
   ]);
   const obs = startObs({ dir, hlsTime: HLS_TIME, listSize: 5, size: '640x360' });
 
-  /** content hash -> when ffmpeg's playlist first listed it */
-  const sourceSeen = new Map<string, number>();
-  const seenSourceUris = new Set<string>();
-  /** content hash -> when the relay's playlist first listed it */
-  const relaySeen = new Map<string, number>();
-  const seenRelayUris = new Set<string>();
-
-  function checkSource(): void {
-    const at = performance.now();
-    let text: string;
-    try {
-      text = readFileSync(join(dir, 'stream.m3u8'), 'utf8');
-    } catch {
-      return;
-    }
-    for (const uri of uris(text)) {
-      if (seenSourceUris.has(uri)) continue;
-      try {
-        sourceSeen.set(sha1(readFileSync(join(dir, uri))), at);
-        seenSourceUris.add(uri);
-      } catch {
-        // gone already
-      }
-    }
-  }
-  const watcher = watch(dir, () => checkSource());
-  const sourcePoll = setInterval(checkSource, 5);
-
-  let polling = true;
-  async function pollRelay(): Promise<void> {
-    while (polling) {
-      const at = performance.now();
-      try {
-        const res = await fetch(`${relay.url}/hls/live/index.m3u8`);
-        const text = await res.text();
-        if (res.ok) {
-          for (const uri of uris(text)) {
-            if (seenRelayUris.has(uri)) continue;
-            seenRelayUris.add(uri);
-            const seg = await fetch(`${relay.url}/hls/live/${uri}`);
-            relaySeen.set(sha1(Buffer.from(await seg.arrayBuffer())), at);
-          }
-        }
-      } catch {
-        // keep polling
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  const relayPoll = pollRelay();
+  const probe = new LagProbe(dir, relay.url);
+  probe.start();
 
   const cpuStart = cpuSeconds(relay.child.pid);
   const streamStart = performance.now();
   const started = Date.now();
-  while (sourceSeen.size < SEGMENTS + 2 && Date.now() - started < (SEGMENTS * HLS_TIME + 40) * 1000) {
+  while (probe.sourceCount < SEGMENTS + 2 && Date.now() - started < (SEGMENTS * HLS_TIME + 40) * 1000) {
     await new Promise((r) => setTimeout(r, 250));
   }
   await new Promise((r) => setTimeout(r, 1000));
   const streamCpu = (cpuSeconds(relay.child.pid) - cpuStart) / ((performance.now() - streamStart) / 1000);
   const streamFrames = proxy.frames;
   const streamSeconds = (performance.now() - streamStart) / 1000;
-  polling = false;
-  await relayPoll;
-  clearInterval(sourcePoll);
-  watcher.close();
+  await probe.stop();
   const metrics = await (await fetch(`${relay.url}/metrics`)).text();
 
   // Idle: OBS stopped (ffmpeg ends the playlist), nothing changes on the share.
@@ -202,12 +143,7 @@ async function run(mode: string): Promise<void> {
   await samba.cleanup();
 
   // The first two segments are the baseline and the window fill at start; the rest is steady state.
-  const lags: number[] = [];
-  const ordered = [...sourceSeen.entries()].sort((a, b) => a[1] - b[1]).slice(2);
-  for (const [hash, at] of ordered) {
-    const r = relaySeen.get(hash);
-    if (r !== undefined) lags.push(Math.max(0, r - at));
-  }
+  const lags = probe.lags();
   const tick = POLL ?? '250 (default)';
   const how = mode === 'poll' ? 'the tick alone (--poll)' : 'tick + CHANGE_NOTIFY wake-ups (default)';
   console.log(`\n[${mode}] relay lag over SMB (Samba 4.17, SMB 3.1.1 signed, loopback), ${how}, tick ${tick} ms, hls_time=${HLS_TIME}s, 640x360, measured from outside with 5 ms polling on both sides:`);

@@ -246,7 +246,7 @@ export class Republisher {
 
   /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
-    const { source, cache, metrics, logger } = this.#o;
+    const { cache, metrics, logger } = this.#o;
     let mapName: string | undefined;
     let mapBody: CachedBody | undefined;
     try {

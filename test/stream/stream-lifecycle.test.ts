@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { requireFfmpeg, startObs, type Obs, type ObsOptions } from '../helpers/ffmpeg.js';
-import { startRelay, type Relay } from '../helpers/relay.js';
+import { startRelay } from '../helpers/relay.js';
 import { RelayWatcher } from '../helpers/relay-watcher.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
