@@ -1,6 +1,8 @@
 // The HTTP origin against hostile and odd requests, with the built-in demo stream.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { startRelay, type Relay } from '../helpers/relay.js';
 import { waitFor } from '../helpers/wait.js';
@@ -89,6 +91,16 @@ describe('HTTP origin', () => {
     const head = await relay.get(`/hls/live/${seg}`, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal((await head.arrayBuffer()).byteLength, 0);
+  });
+
+  test('ffprobe reads the demo stream that `npm start` serves', async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', `${relay.url}/hls/live/index.m3u8`],
+      { timeout: 30_000 },
+    );
+    assert.equal(stderr.trim(), '');
+    assert.deepEqual([...new Set(stdout.split('\n').map((l) => l.trim()).filter((l) => l !== ''))].sort(), ['aac', 'h264']);
   });
 
   test('/api/status, /healthz and /metrics', async () => {
