@@ -40,7 +40,7 @@ export interface HttpApp {
  * middleware chain); everything else goes through koa.
  */
 export function createHttpApp(deps: HttpAppDeps): HttpApp {
-  const hls = createHlsHandler(deps);
+  const hls = createHlsHandler({ streams: deps.streams, metrics: deps.metrics.hls, onPlaylistRequest: deps.onPlaylistRequest });
   const app = new Koa();
   app.proxy = false;
   app.silent = true;

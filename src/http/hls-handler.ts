@@ -10,7 +10,25 @@ const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PLAYLIST_FILE = 'index.m3u8';
 const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
-const CORS_EXPOSED = 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges';
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges',
+};
+
+/**
+ * The headers of a full 200 answer, as the flat [name, value, …] list that
+ * writeHead takes without building a header map: made once per playlist
+ * version or segment, on its first request.
+ */
+const fullHeaders = new WeakMap<object, string[]>();
+function headersFor(key: RenderedPlaylist | CachedBody, make: () => Record<string, string | number>): string[] {
+  let list = fullHeaders.get(key);
+  if (!list) {
+    list = Object.entries({ ...make(), ...CORS }).flatMap(([k, v]) => [k, String(v)]);
+    fullHeaders.set(key, list);
+  }
+  return list;
+}
 
 /** What the handler needs of a stream: the Republisher, or an edge worker's replica of it. */
 export interface ServableStream {
@@ -18,10 +36,10 @@ export interface ServableStream {
   lookup(file: string): CachedBody | undefined;
 }
 
-/** What the handler counts (RelayMetrics' counters, or an edge worker's tally). */
+/** What the handler counts, with plain numbers (an HlsTally: RelayMetrics' own, or an edge worker's). */
 export interface HlsCounters {
-  requests: { inc(labels: { route: string; status: string }): void };
-  bytesServed: { inc(labels: { stream: string; kind: string }, value: number): void };
+  request(route: string, status: string): void;
+  served(stream: string, kind: string, bytes: number): void;
 }
 
 /** Who asked for a playlist: presence for players without the page. */
@@ -57,10 +75,9 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
     if (passMisses && method !== 'GET' && method !== 'HEAD') return false;
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED);
     if (method === 'OPTIONS') {
       res.writeHead(204, {
+        ...CORS,
         'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
         'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'Range',
         'Access-Control-Max-Age': '86400',
@@ -70,7 +87,7 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
     }
     if (method !== 'GET' && method !== 'HEAD') {
       writeError(res, new SharecastError(ErrorCode.MethodNotAllowed, 'only GET and HEAD'), { Allow: 'GET, HEAD, OPTIONS' });
-      metrics.requests.inc({ route: 'hls', status: '4xx' });
+      metrics.request('hls', '4xx');
       return true;
     }
     const slash = path.indexOf('/', 5);
@@ -79,36 +96,32 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
     const stream = STREAM_NAME_PATTERN.test(name) && FILE_PATTERN.test(file) ? streams.get(name) : undefined;
     const playlist = file === PLAYLIST_FILE ? stream?.playlist() : undefined;
     const body = file !== PLAYLIST_FILE ? stream?.lookup(file) : undefined;
-    if (passMisses && playlist === undefined && body === undefined) {
-      res.removeHeader('Access-Control-Allow-Origin');
-      res.removeHeader('Access-Control-Expose-Headers');
-      return false;
-    }
+    if (passMisses && playlist === undefined && body === undefined) return false;
     if (!stream) {
       writeError(res, new SharecastError(ErrorCode.NotFound, 'no such stream or file'));
-      metrics.requests.inc({ route: 'hls', status: '4xx' });
+      metrics.request('hls', '4xx');
       return true;
     }
     if (file === PLAYLIST_FILE) {
       onPlaylistRequest?.({ ip: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] }, name);
       if (!playlist) {
         writeError(res, new SharecastError(ErrorCode.StreamOffline, `stream "${name}" has not started yet`));
-        metrics.requests.inc({ route: 'playlist', status: '4xx' });
+        metrics.request('playlist', '4xx');
         return true;
       }
       const sent = servePlaylist(req, res, playlist);
-      metrics.requests.inc({ route: 'playlist', status: sent > 0 || res.statusCode === 200 ? '2xx' : '3xx' });
-      if (sent > 0) metrics.bytesServed.inc({ stream: name, kind: 'playlist' }, sent);
+      metrics.request('playlist', res.statusCode === 304 ? '3xx' : '2xx');
+      if (sent > 0) metrics.served(name, 'playlist', sent);
       return true;
     }
     if (!body) {
       writeError(res, new SharecastError(ErrorCode.NotFound, `segment "${file}" is not (or no longer) available`));
-      metrics.requests.inc({ route: 'segment', status: '4xx' });
+      metrics.request('segment', '4xx');
       return true;
     }
     const sent = serveBody(req, res, body);
-    metrics.requests.inc({ route: 'segment', status: `${Math.floor(res.statusCode / 100)}xx` });
-    if (sent > 0) metrics.bytesServed.inc({ stream: name, kind: 'segment' }, sent);
+    metrics.request('segment', res.statusCode === 304 ? '3xx' : res.statusCode < 300 ? '2xx' : '4xx');
+    if (sent > 0) metrics.served(name, 'segment', sent);
     return true;
   };
 }
@@ -117,6 +130,7 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
 function writeError(res: ServerResponse, err: SharecastError, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { code: err.code, message: err.message } });
   res.writeHead(statusFor(err.code), {
+    ...CORS,
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
@@ -144,18 +158,18 @@ function notModified(req: IncomingMessage, etag: string, lastModified: string): 
 
 /** Returns the body bytes sent. */
 function servePlaylist(req: IncomingMessage, res: ServerResponse, p: RenderedPlaylist): number {
-  const head = {
+  const head = () => ({
     'Content-Type': PLAYLIST_CONTENT_TYPE,
     'Cache-Control': p.cacheControl,
     ETag: p.etag,
     'Last-Modified': p.lastModified,
-  };
+  });
   if (notModified(req, p.etag, p.lastModified)) {
-    res.writeHead(304, head);
+    res.writeHead(304, { ...head(), ...CORS });
     res.end();
     return 0;
   }
-  res.writeHead(200, { ...head, 'Content-Length': p.body.byteLength });
+  res.writeHead(200, headersFor(p, () => ({ ...head(), 'Content-Length': p.body.byteLength })));
   if (req.method === 'HEAD') {
     res.end();
     return 0;
@@ -167,20 +181,18 @@ function servePlaylist(req: IncomingMessage, res: ServerResponse, p: RenderedPla
 /** An immutable body with ETag, conditional GET and single byte ranges. Returns the body bytes sent. */
 function serveBody(req: IncomingMessage, res: ServerResponse, body: CachedBody): number {
   const size = body.bytes.byteLength;
-  const head: Record<string, string | number> = {
+  const head = (): Record<string, string | number> => ({
     'Content-Type': body.contentType,
     'Cache-Control': SEGMENT_CACHE_CONTROL,
     ETag: body.etag,
     'Last-Modified': body.lastModified,
     'Accept-Ranges': 'bytes',
-  };
+  });
   if (notModified(req, body.etag, body.lastModified)) {
-    res.writeHead(304, head);
+    res.writeHead(304, { ...head(), ...CORS });
     res.end();
     return 0;
   }
-  let status = 200;
-  let bytes = body.bytes;
   const range = req.headers.range;
   const ifRange = req.headers['if-range'];
   if (range !== undefined && (ifRange === undefined || ifRange === body.etag)) {
@@ -192,13 +204,16 @@ function serveBody(req: IncomingMessage, res: ServerResponse, body: CachedBody):
     // Malformed (-2) or several ranges: the whole body, which RFC 9110 allows.
     if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
       const r = ranges[0] as { start: number; end: number };
-      status = 206;
-      head['Content-Range'] = `bytes ${r.start}-${r.end}/${size}`;
-      bytes = bytes.subarray(r.start, r.end + 1);
+      const part = body.bytes.subarray(r.start, r.end + 1);
+      res.writeHead(206, { ...head(), ...CORS, 'Content-Range': `bytes ${r.start}-${r.end}/${size}`, 'Content-Length': part.byteLength });
+      return finish(req, res, part);
     }
   }
-  head['Content-Length'] = bytes.byteLength;
-  res.writeHead(status, head);
+  res.writeHead(200, headersFor(body, () => ({ ...head(), 'Content-Length': size })));
+  return finish(req, res, body.bytes);
+}
+
+function finish(req: IncomingMessage, res: ServerResponse, bytes: Buffer): number {
   if (req.method === 'HEAD') {
     res.end();
     return 0;

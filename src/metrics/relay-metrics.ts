@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HlsTally } from './hls-tally.js';
 
 /**
  * The Prometheus metrics sharecast exports at /metrics. One instance, made by
@@ -7,6 +8,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export class RelayMetrics {
   readonly registry = new Registry();
+
+  /** The /hls hot path counts here; drained into the two counters below on each scrape. */
+  readonly hls = new HlsTally();
 
   readonly segmentsIngested = new Counter({
     name: 'sharecast_segments_ingested_total',
@@ -22,11 +26,14 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  readonly bytesServed = new Counter({
+  readonly bytesServed: Counter<'stream' | 'kind'> = new Counter({
     name: 'sharecast_served_bytes_total',
     help: 'Body bytes sent to viewers.',
     labelNames: ['stream', 'kind'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [[stream, kind], n] of this.hls.drainBytes()) this.bytesServed.inc({ stream, kind }, n);
+    },
   });
 
   readonly relayLag = new Histogram({
@@ -44,11 +51,14 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  readonly requests = new Counter({
+  readonly requests: Counter<'route' | 'status'> = new Counter({
     name: 'sharecast_http_requests_total',
     help: 'HTTP requests answered, by route and status class.',
     labelNames: ['route', 'status'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [[route, status], n] of this.hls.drainRequests()) this.requests.inc({ route, status }, n);
+    },
   });
 
   readonly online = new Gauge({

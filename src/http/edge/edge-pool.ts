@@ -56,14 +56,8 @@ export async function startEdgePool(o: EdgePoolOptions): Promise<EdgePool> {
 
   const onMessage = (m: FromEdge) => {
     if (m?.type !== 'tally') return;
-    for (const [k, n] of m.requests) {
-      const [route = '', status = ''] = k.split('\t');
-      o.metrics.requests.inc({ route, status }, n);
-    }
-    for (const [k, n] of m.bytes) {
-      const [stream = '', kind = ''] = k.split('\t');
-      o.metrics.bytesServed.inc({ stream, kind }, n);
-    }
+    for (const [[route, status], n] of m.requests) o.metrics.requests.inc({ route, status }, n);
+    for (const [[stream, kind], n] of m.bytes) o.metrics.bytesServed.inc({ stream, kind }, n);
     for (const [ip, userAgent, stream] of m.playlistClients) o.onPlaylistRequest?.({ ip, userAgent: userAgent === '' ? undefined : userAgent }, stream);
   };
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { createHlsHandler } from '../hls-handler.js';
 import type { FromEdge, ToEdge } from './edge-messages.js';
 import { EdgeReplica } from './edge-replica.js';
+import { HlsTally } from '../../metrics/hls-tally.js';
 import { proxyLine } from './proxy-header.js';
 
 const { values } = parseArgs({
@@ -19,15 +20,11 @@ const replica = new EdgeReplica();
 process.on('message', (m: ToEdge) => replica.apply(m));
 
 // Tallies for the main process's metrics and viewer presence, sent once a second.
-const requests = new Map<string, number>();
-const bytes = new Map<string, number>();
+const tally = new HlsTally();
 const playlistClients = new Map<string, [string, string, string]>();
-const add = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
 setInterval(() => {
-  if (requests.size === 0 && bytes.size === 0 && playlistClients.size === 0) return;
-  const msg: FromEdge = { type: 'tally', requests: [...requests], bytes: [...bytes], playlistClients: [...playlistClients.values()] };
-  requests.clear();
-  bytes.clear();
+  if (tally.empty && playlistClients.size === 0) return;
+  const msg: FromEdge = { type: 'tally', requests: tally.drainRequests(), bytes: tally.drainBytes(), playlistClients: [...playlistClients.values()] };
   playlistClients.clear();
   process.send?.(msg);
 }, 1000).unref();
@@ -35,10 +32,7 @@ setInterval(() => {
 const hls = createHlsHandler({
   streams: replica,
   passMisses: true,
-  metrics: {
-    requests: { inc: (l) => add(requests, `${l.route}\t${l.status}`, 1) },
-    bytesServed: { inc: (l, n) => add(bytes, `${l.stream}\t${l.kind}`, n) },
-  },
+  metrics: tally,
   onPlaylistRequest: (c, stream) => playlistClients.set(`${c.ip}\t${c.userAgent ?? ''}`, [c.ip, c.userAgent ?? '', stream]),
 });
 
