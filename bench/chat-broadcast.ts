@@ -15,6 +15,9 @@ import { percentile } from './lib/stats.js';
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const debug = (what: string) => {
+  if (process.env['DEBUG']) console.error(`[${new Date().toISOString().slice(11, 23)} ${process.argv[2] ?? 'main'} ${process.pid}] ${what}`);
+};
 
 // ---------------------------------------------------------------- worker ----
 type ToWorker = { cmd: 'connect'; url: string; count: number } | { cmd: 'report' } | { cmd: 'close' };
@@ -26,6 +29,8 @@ async function worker(): Promise<void> {
   let dropped = 0;
   let expected = 0;
   const send = (m: FromWorker) => process.send?.(m);
+  // The bench process went away (killed, crashed): do not linger.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', async (msg: ToWorker) => {
     if (msg.cmd === 'connect') {
       let ok = 0;
@@ -34,19 +39,31 @@ async function worker(): Promise<void> {
       for (let i = 0; i < msg.count; i += batch) {
         await Promise.all(
           Array.from({ length: Math.min(batch, msg.count - i) }, () =>
-            new Promise<void>((resolve) => {
+            new Promise<void>((done) => {
               const ws = new WebSocket(`${msg.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+              // A socket that gets no welcome in 30 s counts as failed; the bench never hangs on one.
+              const timer = setTimeout(() => {
+                failed++;
+                ws.terminate();
+                resolve();
+              }, 30_000);
+              let settled = false;
+              const resolve = () => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                done();
+              };
               ws.on('message', (data) => {
+                const at = now();
                 const text = data.toString();
-                // Cheap check before parsing: only bench messages matter.
-                if (!text.includes('"bench:')) {
-                  if (text.startsWith('{"type":"welcome"')) {
-                    ok++;
-                    resolve();
-                  }
+                if (text.startsWith('{"type":"welcome"')) {
+                  ok++;
+                  resolve();
                   return;
                 }
-                const at = now();
+                // Cheap check before parsing: only bench messages matter.
+                if (!text.startsWith('{"type":"chat"') || !text.includes('"bench:')) return;
                 const f = JSON.parse(text) as { type: string; text: string };
                 if (f.type === 'chat') delays.push(at - Number(f.text.split(':')[2]));
               });
@@ -64,6 +81,7 @@ async function worker(): Promise<void> {
         );
       }
       expected = ok;
+      debug(`connected ${ok}, failed ${failed}`);
       send({ ev: 'connected', ok, failed });
     } else if (msg.cmd === 'report') {
       send({ ev: 'report', delays: delays.splice(0), missing: 0, dropped });
@@ -151,6 +169,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-chat-bench-'));
   const relay = await startServer(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
   const pid = relay.child.pid as number;
+  // Whatever happens to this process, the server goes with it.
+  process.on('exit', () => relay.child.kill('SIGKILL'));
   console.log(`chat broadcast bench: server pid ${pid}, open-file limit ${limit}, ${workers} client processes, ${rounds} messages per size`);
   console.log(`server RSS at start: ${procStatus(pid, 'VmRSS').toFixed(1)} MB`);
 
@@ -160,6 +180,7 @@ async function main(): Promise<void> {
       const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
       const share = (i: number) => Math.floor(n / workers) + (i < n % workers ? 1 : 0);
       const t0 = Date.now();
+      debug(`connecting ${n}`);
       const connected = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
       const ok = connected.reduce((a, c) => a + c.ok, 0);
       const failed = connected.reduce((a, c) => a + c.failed, 0);
@@ -172,7 +193,7 @@ async function main(): Promise<void> {
       const own: number[] = [];
       sender.on('message', (data) => {
         const text = data.toString();
-        if (text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
+        if (text.startsWith('{"type":"chat"') && text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
       });
       for (let r = 0; r < rounds; r++) {
         sender.send(JSON.stringify({ type: 'chat', text: `bench:${r}:${now()}` }));
@@ -180,6 +201,7 @@ async function main(): Promise<void> {
       }
       sender.close();
       if (process.env['DEBUG']) console.log(`sender's own copy: ${own.map((d) => d.toFixed(1)).join(', ')} ms`);
+      debug('rounds done; collecting');
       const reports = (await Promise.all(children.map((c) => request(c, { cmd: 'report' }, 'report')))) as Extract<FromWorker, { ev: 'report' }>[];
       const delays = reports.flatMap((r) => r.delays);
       const dropped = reports.reduce((a, r) => a + r.dropped, 0);
@@ -192,8 +214,11 @@ async function main(): Promise<void> {
         (dropped > 0 ? `  dropped sockets: ${dropped}` : '');
       console.log(line);
       results.push(line);
+      debug('closing workers');
       await Promise.all(children.map((c) => request(c, { cmd: 'close' }, 'closed')));
+      debug('workers closed');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+      debug('workers exited');
       // Wait for the server to see everyone leave before the next size.
       for (let i = 0; i < 100; i++) {
         const body = (await (await fetch(`${relay.url}/api/viewers`)).json()) as { count: number };

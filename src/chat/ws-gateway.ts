@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import * as wsModule from 'ws';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { ChatConn, ChatHub, ChatTransport } from './chat-hub.js';
@@ -15,6 +16,24 @@ export interface ChatGatewayOptions {
   heartbeatMs?: number;
   /** A socket with more than this many bytes waiting to be sent is too slow: dropped. */
   maxBufferedBytes?: number;
+}
+
+/** ws's frame builder (a named export of ws, missing from its type definitions). */
+const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] } }).Sender;
+if (typeof Sender?.frame !== 'function') throw new Error('ws no longer exports Sender.frame');
+
+/**
+ * A text frame as it goes on the wire, built once per payload and reused for
+ * every socket a broadcast reaches (the payload Buffer is the key).
+ */
+const wireFrames = new WeakMap<Buffer, Buffer>();
+function wireFrame(payload: Buffer): Buffer {
+  let frame = wireFrames.get(payload);
+  if (!frame) {
+    frame = Buffer.concat(Sender.frame(payload, { fin: true, opcode: 0x01, mask: false, readOnly: true, rsv1: false }));
+    wireFrames.set(payload, frame);
+  }
+  return frame;
 }
 
 interface SocketState {
@@ -57,10 +76,10 @@ export function attachChatGateway(server: Server, o: ChatGatewayOptions): ChatGa
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws, req, url));
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws, socket, req, url));
   };
 
-  const onSocket = (ws: WebSocket, req: IncomingMessage, url: URL) => {
+  const onSocket = (ws: WebSocket, socket: Duplex, req: IncomingMessage, url: URL) => {
     const state: SocketState = { ws, alive: true, conn: undefined };
     sockets.add(state);
     const transport: ChatTransport = {
@@ -71,7 +90,10 @@ export function attachChatGateway(server: Server, o: ChatGatewayOptions): ChatGa
           ws.terminate();
           return;
         }
-        ws.send(frame, { binary: false });
+        // One write of a frame built once per broadcast, straight to the socket ws
+        // writes to (no compression, so ws never holds frames back): a broadcast
+        // to thousands of sockets costs one syscall each and no per-socket framing.
+        socket.write(wireFrame(frame));
       },
       close(code, reason) {
         if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
