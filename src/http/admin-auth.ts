@@ -21,9 +21,20 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-/** True for /api/admin and everything under it. */
+/**
+ * True for /api/admin and everything under it, however it is spelled: the
+ * routers match paths case-insensitively, so /API/Admin/… must be guarded
+ * too. Percent-escapes and doubled slashes are undone before comparing, and
+ * anything starting /api/admin (even /api/administrator) counts.
+ */
 export function isAdminPath(path: string): boolean {
-  return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
+  let p = path;
+  try {
+    p = decodeURIComponent(path);
+  } catch {
+    // malformed escapes: compare the raw path
+  }
+  return p.toLowerCase().replace(/\/{2,}/g, '/').startsWith(ADMIN_PREFIX);
 }
 
 /**

@@ -32,6 +32,16 @@ describe('admin API authentication', () => {
     ['POST', '/api/admin/chat/hide', 'not json at all'],
     ['GET', '/api/admin/../admin/chat/bans'],
     ['GET', '/api/admin/chat/bans?token=' + TEST_ADMIN_TOKEN],
+    // Other spellings of the same paths (the routers match case-insensitively).
+    ['GET', '/API/ADMIN/chat/bans'],
+    ['GET', '/api/Admin/chat/bans'],
+    ['POST', '/Api/admin/CHAT/disable'],
+    ['PUT', '/api/ADMIN/title', '{"title":"pwned"}'],
+    ['GET', '/api/%61dmin/chat/bans'],
+    ['GET', '/api/admin%2Fchat/bans'],
+    ['GET', '/api//admin/chat/bans'],
+    ['GET', '/api/admin/chat/bans/'],
+    ['GET', '/api/administrator'],
   ];
   const badAuth: [string, Record<string, string>][] = [
     ['no header', {}],
