@@ -4,13 +4,13 @@
 //   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2)
 // The clients live in WORKERS child processes so one client process is not the
 // bottleneck; the server is the built sharecast (dist/) in its own process.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { ROOT, freePort } from './lib/processes.js';
+import { startSharecast } from './lib/processes.js';
 import { percentile } from './lib/stats.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -117,42 +117,6 @@ function openFileLimit(): number {
   return !m ? NaN : m[1] === 'unlimited' ? Infinity : Number(m[1]);
 }
 
-/**
- * The built sharecast (dist/) in its own process. SERVER_NODE_ARGS adds node
- * flags, e.g. SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
- */
-async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
-    console.error('bench: build first (npm run build)');
-    process.exit(1);
-  }
-  const port = await freePort();
-  const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'sharecast.js'), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 15_000; ; ) {
-    try {
-      const r = await fetch(`${url}/healthz`);
-      await r.arrayBuffer();
-      if (r.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error('sharecast did not start');
-    await sleep(100);
-  }
-  return {
-    child,
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const sizes = (process.env['SIZES'] ?? '1000,5000').split(',').map(Number);
   const rounds = Number(process.env['ROUNDS'] ?? 5);
@@ -167,7 +131,7 @@ async function main(): Promise<void> {
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-chat-bench-'));
-  const relay = await startServer(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
+  const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
   const pid = relay.child.pid as number;
   // Whatever happens to this process, the server goes with it.
   process.on('exit', () => relay.child.kill('SIGKILL'));

@@ -25,14 +25,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the built sharecast (dist/) as its own process, so its CPU and RSS are its own. */
+/**
+ * Starts the built sharecast (dist/) as its own process, so its CPU and RSS
+ * are its own. SERVER_NODE_ARGS adds node flags, e.g.
+ * SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
 export async function startSharecast(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
     console.error('bench: build first (npm run build)');
     process.exit(1);
   }
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'sharecast.js'), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
+  const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'sharecast.js'), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -53,7 +58,7 @@ export async function startSharecast(args: string[]): Promise<{ child: ChildProc
     url,
     stop: async () => {
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     },
   };
 }
