@@ -66,7 +66,7 @@ export class Republisher {
   /** Bodies of the live window and the retired-but-servable segments: never evicted. */
   readonly #pinned = new Map<string, CachedBody>();
   /** Source file (epoch + URI of the init section) -> public name. */
-  #maps = new Map<string, string>();
+  #maps = new Map<string, { name: string; body: CachedBody }>();
   #nextMapId = 0;
   #pending: PlaylistSnapshot | null = null;
   /** The last segment taken from the source could not be read: the next one published follows a discontinuity. */
@@ -247,24 +247,27 @@ export class Republisher {
   /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
     const { cache, metrics, logger } = this.#o;
-    let mapName: string | undefined;
-    let mapBody: CachedBody | undefined;
+    let map: { name: string; body: CachedBody } | undefined;
     try {
       if (item.mapUri !== undefined) {
         const mapKey = `${item.epoch}\n${item.mapUri}`;
-        mapName = this.#maps.get(mapKey);
-        if (mapName === undefined) {
+        map = this.#maps.get(mapKey);
+        if (map === undefined) {
           const bytes = await this.#read(`map\n${mapKey}`, item.mapUri);
-          mapName = `${this.#o.runId}-init${this.#nextMapId++}${extOf(item.mapUri, '.mp4')}`;
-          mapBody = makeBody(mapName, bytes, this.#o.now());
-          this.#maps.set(mapKey, mapName);
+          const name = `${this.#o.runId}-init${this.#nextMapId++}${extOf(item.mapUri, '.mp4')}`;
+          map = { name, body: makeBody(name, bytes, this.#o.now()) };
+          // Init sections of earlier OBS runs are no longer needed for new segments.
+          for (const key of this.#maps.keys()) if (!key.startsWith(`${item.epoch}\n`)) this.#maps.delete(key);
+          this.#maps.set(mapKey, map);
         }
       }
+      const mapName = map?.name;
       const bytes = await this.#read(`seg\n${item.epoch}\n${item.sourceMsn}\n${item.uri}`, item.uri);
       const now = this.#o.now();
       const name = `${this.#o.runId}-${this.#timeline.segments.length + this.#timeline.mediaSequence}${extOf(item.uri, '.ts')}`;
       const body = makeBody(name, bytes, now);
-      if (mapName !== undefined && mapBody !== undefined) this.#store(mapName, mapBody);
+      // The init section is (re)pinned with every segment that uses it: it was unpinned if it left the window, or never stored if its first segment failed.
+      if (map !== undefined && !this.#pinned.has(map.name)) this.#store(map.name, map.body);
       this.#store(name, body);
       const next = appendSegment(
         this.#timeline,

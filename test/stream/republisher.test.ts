@@ -313,6 +313,32 @@ describe('Republisher (fake source, fake clock)', () => {
     await rep.close();
   });
 
+  it('serves the init section even when the first segment that used it could not be read', async () => {
+    const { source, rep, pushAndWait } = await setup();
+    source.write('init.mp4', 'init A');
+    source.write('s1.m4s');
+    // s0.m4s is listed but never readable: the init section was read for it, then the segment failed.
+    await pushAndWait(m3u8(0, range(0, 1, (i) => `s${i}.m4s`), { map: 'init.mp4' }), 1);
+    const seg = rep.timeline.segments.at(-1);
+    assert.ok(seg?.mapName, 'the published segment names its init section');
+    assert.equal(rep.lookup(seg.mapName)?.bytes.toString(), 'init A', 'and the init section is servable');
+  });
+
+  it('serves the init section again after every segment that used it left the window', async () => {
+    const { source, rep, clock, pushAndWait } = await setup({ windowSeconds: 4 });
+    source.write('init.mp4', 'init A');
+    for (let i = 0; i < 12; i++) source.write(`s${i}.m4s`);
+    await pushAndWait(m3u8(0, range(0, 1, (i) => `s${i}.m4s`), { map: 'init.mp4' }), 2);
+    for (let n = 2; n < 12; n++) {
+      clock.now += 60_000; // long enough for retired segments to expire
+      rep.tick();
+      await pushAndWait(m3u8(n - 1, range(n - 1, n, (i) => `s${i}.m4s`), { map: 'init.mp4' }), n + 1);
+    }
+    for (const seg of rep.timeline.segments) {
+      assert.ok(seg.mapName && rep.lookup(seg.mapName), `init section of ${seg.name} is servable`);
+    }
+  });
+
   it('re-reads the init section (EXT-X-MAP) after a restart and gives it a new public name', async () => {
     const { source, rep, text, pushAndWait } = await setup();
     source.write('init.mp4', 'init A');
