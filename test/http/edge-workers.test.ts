@@ -72,6 +72,28 @@ describe('edge workers (--workers 2)', () => {
     assert.ok(viewers.count >= 1);
   });
 
+  test('a ban by address through a worker hits the client, not the worker', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const token = readFileSync(join(relay.dataDir, 'admin-token'), 'utf8').trim();
+    const base = relay.url.replace('localhost', '127.0.0.1');
+    const bad = await ChatClient.connect(base, { localAddress: '127.0.0.66' });
+    const ban = await relay.get('/api/admin/chat/ban', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId: bad.user.id }),
+    });
+    assert.equal(ban.status, 200);
+    await ban.arrayBuffer();
+    await bad.closed;
+    const sameMachine = await ChatClient.open(base, { localAddress: '127.0.0.66' });
+    assert.equal((await sameMachine.nextOfType('error'))['code'], 'banned', 'a new token from the banned address is refused');
+    await sameMachine.closed;
+    const otherMachine = await ChatClient.connect(base, { localAddress: '127.0.0.67' });
+    assert.notEqual(otherMachine.user.id, bad.user.id, 'another address (same worker port) still chats');
+    await otherMachine.close();
+  });
+
   test('the chat WebSocket works through a worker', async () => {
     const a = await ChatClient.connect(relay.url.replace('localhost', '127.0.0.1'));
     try {
