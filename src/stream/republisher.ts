@@ -301,6 +301,8 @@ export class Republisher {
       const e = toSharecastError(err, ErrorCode.SourceUnavailable);
       metrics.sourceErrors.inc({ stream: this.name, code: e.code });
       logger.warn({ code: e.code, segment: item.uri }, `skipping a segment: ${e.message}`);
+      // A playlist that names files outside the source (hls_base_url, absolute paths) never plays: say so in /api/status.
+      if (e.code === ErrorCode.PathOutsideSource) this.#playlistError = { code: e.code, message: e.message };
       return false;
     }
   }

@@ -313,6 +313,14 @@ describe('Republisher (fake source, fake clock)', () => {
     await rep.close();
   });
 
+  it('says in its status when the source playlist names files outside the source (hls_base_url, absolute paths)', async () => {
+    const { source, rep } = await setup();
+    source.push(m3u8(0, ['http://192.168.1.20/hls/stream0.ts', '/c/OBS/stream1.ts']));
+    await until(() => rep.status().playlistError !== null, 'a playlist error in the status');
+    assert.equal(rep.status().playlistError?.code, 'path_outside_source');
+    assert.equal(rep.playlist(), undefined, 'nothing published');
+  });
+
   it('serves the init section even when the first segment that used it could not be read', async () => {
     const { source, rep, pushAndWait } = await setup();
     source.write('init.mp4', 'init A');
