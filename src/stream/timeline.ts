@@ -41,13 +41,8 @@ export interface OfflineOptions {
   offlineAfterSeconds: number;
 }
 
-export interface NewSegment {
-  name: string;
-  duration: number;
-  discontinuity: boolean;
-  mapName?: string;
-  programDateTime?: string;
-  byteLength: number;
+/** A segment ready to publish: what the timeline will know of it, less the number and time it assigns, plus OBS's playlist facts. */
+export interface NewSegment extends Omit<PublishedSegment, 'msn' | 'publishedAt'> {
   /** OBS's own target duration, which can be larger than any EXTINF. */
   sourceTargetDuration: number;
   sourceVersion: number | undefined;

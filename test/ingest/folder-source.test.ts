@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +11,7 @@ import { requireFfmpeg, startObs, type Obs } from '../helpers/ffmpeg.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
 import { RelayWatcher, sha1 } from '../helpers/relay-watcher.js';
 import { waitFor } from '../helpers/wait.js';
+import { writtenFiles } from '../helpers/written-files.js';
 
 requireFfmpeg();
 
@@ -20,15 +21,6 @@ const run = promisify(execFile);
 async function probe(url: string): Promise<{ codecs: string[]; stderr: string }> {
   const { stdout, stderr } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', url], { timeout: 30_000 });
   return { codecs: [...new Set(stdout.split('\n').map((l) => l.trim()).filter((l) => l !== ''))].sort(), stderr: stderr.trim() };
-}
-
-/** sha1 of every file ffmpeg wrote with one of these endings, by name. */
-function hashesOf(dir: string, endings: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const name of readdirSync(dir)) {
-    if (endings.some((e) => name.endsWith(e))) out.set(sha1(readFileSync(join(dir, name))), name);
-  }
-  return out;
 }
 
 describe('folder source: OBS-style MPEG-TS output with a spaced, timestamped name', () => {
@@ -55,7 +47,7 @@ describe('folder source: OBS-style MPEG-TS output with a spaced, timestamped nam
 
   test('every segment a viewer gets is byte-identical to a file ffmpeg wrote, in order', async () => {
     await watcher.stop();
-    const written = hashesOf(dir, ['.ts']);
+    const written = writtenFiles(dir, ['.ts']);
     const names: string[] = [];
     for (const [uri, hash] of watcher.segmentHashes) {
       const source = written.get(hash);
@@ -163,7 +155,7 @@ describe('folder source: fMP4 segments with an init section, temp_file and delet
     const res = await relay.get(`/hls/live/${seg.uri}`);
     assert.equal(res.headers.get('content-type'), 'video/iso.segment');
     const hash = sha1(Buffer.from(await res.arrayBuffer()));
-    const written = hashesOf(dir, ['.m4s']);
+    const written = writtenFiles(dir, ['.m4s']);
     assert.ok(written.has(hash), 'newest segment matches a file ffmpeg wrote');
     assert.deepEqual(watcher.serverErrors(), []);
   });
@@ -186,7 +178,7 @@ describe('folder source: polling (network mounts where file events never arrive)
       await watcher.stop();
       assert.deepEqual(watcher.serverErrors(), []);
       assert.deepEqual(watcher.sequenceProblems(), []);
-      const written = hashesOf(dir, ['.ts']);
+      const written = writtenFiles(dir, ['.ts']);
       const newest = [...watcher.segmentHashes.values()].at(-1);
       assert.ok(newest && written.has(newest), 'newest relayed segment is a file ffmpeg wrote');
     } finally {

@@ -3,24 +3,19 @@
 // an smb:// source and serves it over HTTP to a viewer. Then smbd is killed
 // mid-stream and restarted.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { requireFfmpeg, startObs, type Obs } from '../../helpers/ffmpeg.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
-import { RelayWatcher, sha1 } from '../../helpers/relay-watcher.js';
+import { RelayWatcher } from '../../helpers/relay-watcher.js';
 import { startSamba, type SambaServer } from '../../helpers/samba.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
+import { writtenFiles } from '../../helpers/written-files.js';
 
 requireFfmpeg();
 
 /** sha1 -> name of every .ts ffmpeg wrote. */
-function writtenSegments(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const name of readdirSync(dir)) if (name.endsWith('.ts')) out.set(sha1(readFileSync(join(dir, name))), name);
-  return out;
-}
-
 describe('relay over SMB: ffmpeg -> share -> smbd -> sharecast -> viewer', () => {
   let samba: SambaServer;
   let obs: Obs;
@@ -49,7 +44,7 @@ describe('relay over SMB: ffmpeg -> share -> smbd -> sharecast -> viewer', () =>
 
   test('every segment a viewer gets is byte-identical to a file ffmpeg wrote, in order', async () => {
     await watcher.stop();
-    const written = writtenSegments(dir);
+    const written = writtenFiles(dir);
     const numbers: number[] = [];
     for (const [uri, hash] of watcher.segmentHashes) {
       const source = written.get(hash);
@@ -95,7 +90,7 @@ describe('relay over SMB: ffmpeg -> share -> smbd -> sharecast -> viewer', () =>
     const sequences = watcher.playlists.map((p) => p.mediaSequence);
     for (let i = 1; i < sequences.length; i++) assert.ok((sequences[i] as number) >= (sequences[i - 1] as number), 'media sequence never goes back');
     // What arrived after the restart is still ffmpeg's bytes.
-    const written = writtenSegments(dir);
+    const written = writtenFiles(dir);
     for (const [uri, hash] of watcher.segmentHashes) assert.ok(written.has(hash), `${uri} is a file ffmpeg wrote`);
   });
 });
