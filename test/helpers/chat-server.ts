@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load-config.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startServer, type RunningServer } from '../../src/main.js';
+import type { RunningServer } from '../../src/main.js';
+import { startRelay } from './relay.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -31,13 +30,10 @@ export function removeDataDir(dir: string): void {
  * "restart" it.
  */
 export async function startChatServer(dataDir: string, args: string[] = []): Promise<ChatServer> {
-  const argv = ['--listen', '127.0.0.1:0', '--data', dataDir, '--admin-token', TEST_ADMIN_TOKEN, ...args];
+  const argv = ['--admin-token', TEST_ADMIN_TOKEN, ...args];
   if (!args.includes('--source')) argv.push('--source', 'demo');
-  const loaded = loadConfig({ argv, env: {}, cwd: process.cwd() });
-  if (loaded.kind !== 'config') throw new Error('no config');
-  const logger = createLogger({ level: (process.env['SHARECAST_TEST_LOG'] ?? 'silent') as 'silent' });
-  const server = await startServer(loaded.config, logger);
-  const get = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
+  const server = await startRelay(argv, { dataDir });
+  const get = server.get;
   return {
     ...server,
     dataDir,
