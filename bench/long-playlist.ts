@@ -2,8 +2,8 @@
 // 24 h of 2 s segments = 43,200 entries. Compares parsing the whole text with
 // parsing only what was added, plus the ingest decision, per version.
 //   npm run bench:long
-import { parsePlaylist } from '../src/stream/parse-playlist.js';
-import { parseAppended } from '../src/stream/parse-appended.js';
+import { parsePlaylist } from '../src/hls/parse-playlist.js';
+import { parseAppended } from '../src/hls/parse-appended.js';
 import { newSourceTracker, planIngest } from '../src/stream/source-tracker.js';
 import { percentile } from './lib/stats.js';
 

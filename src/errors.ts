@@ -50,6 +50,8 @@ export const ErrorCode = {
   ChatDisabled: 'chat_disabled',
   /** Chat: too many connections. */
   TooManyConnections: 'too_many_connections',
+  /** HTTP: a held request (blocking playlist reload, preload hint) waited longer than the spec allows. */
+  HoldTimeout: 'hold_timeout',
   /** A bug: anything not raised on purpose. */
   Internal: 'internal',
 } as const;

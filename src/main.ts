@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SegmentCache } from './cache/segment-cache.js';
 import type { Config } from './config/config.js';
 import { helpText } from './config/help-text.js';
 import { loadConfig } from './config/load-config.js';
@@ -31,6 +30,7 @@ import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
 import { TitleStore } from './site/title-store.js';
 import { Republisher } from './stream/republisher.js';
+import { SegmentStore } from './stream/segment-store.js';
 import { SequenceStore } from './stream/sequence-store.js';
 import { StreamRegistry } from './stream/stream-registry.js';
 import { ViewerPresence, presenceKey } from './viewers/viewer-presence.js';
@@ -57,7 +57,8 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const metrics = new RelayMetrics();
-  const cache = new SegmentCache({ maxBytes: config.cacheBytes });
+  const store = new SegmentStore({ maxBytes: config.cacheBytes });
+  metrics.measureCache(() => store.lruBytes);
   const site = new SiteSettings({ title: config.title });
   const streams = new StreamRegistry();
   const sequences = new SequenceStore(config.dataDir, logger.child({ module: 'stream' }));
@@ -74,10 +75,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       new Republisher({
         name: spec.name,
         source,
-        cache,
+        files: store.stream(spec.name, runId),
         metrics,
         logger: logger.child({ module: 'stream', stream: spec.name }),
-        runId,
         sequences,
         windowSeconds: config.windowSeconds,
         offlineAfterSeconds: config.offlineAfterSeconds,

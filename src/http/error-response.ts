@@ -20,6 +20,7 @@ const STATUS: Partial<Record<Code, number>> = {
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.TooManyConnections]: 503,
+  [ErrorCode.HoldTimeout]: 503,
 };
 
 export function statusFor(code: Code): number {

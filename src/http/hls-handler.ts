@@ -1,39 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import parseRange from 'range-parser';
-import type { CachedBody } from '../cache/segment-cache.js';
 import { STREAM_NAME_PATTERN } from '../config/source-spec.js';
 import { ErrorCode, SharecastError } from '../errors.js';
+import { parseDirectives, verdict, type Directives } from '../hls/blocking-reload.js';
+import type { StoredBody } from '../stream/segment-store.js';
 import type { RenderedPlaylist } from '../stream/served-playlist.js';
-import { statusFor } from './error-response.js';
+import { holdUntil } from './held-request.js';
+import { CORS, serveBody, servePlaylist, writeError } from './serve-body.js';
+
+export { PLAYLIST_CONTENT_TYPE } from './serve-body.js';
 
 const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PLAYLIST_FILE = 'index.m3u8';
-const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges',
-};
-
-/**
- * The headers of a full 200 answer, as the flat [name, value, …] list that
- * writeHead takes without building a header map: made once per playlist
- * version or segment, on its first request.
- */
-const fullHeaders = new WeakMap<object, string[]>();
-function headersFor(key: RenderedPlaylist | CachedBody, make: () => Record<string, string | number>): string[] {
-  let list = fullHeaders.get(key);
-  if (!list) {
-    list = Object.entries({ ...make(), ...CORS }).flatMap(([k, v]) => [k, String(v)]);
-    fullHeaders.set(key, list);
-  }
-  return list;
-}
 
 /** What the handler needs of a stream: the Republisher, or an edge worker's replica of it. */
 export interface ServableStream {
   playlist(): RenderedPlaylist | undefined;
-  lookup(file: string): CachedBody | undefined;
+  lookup(file: string): StoredBody | undefined;
+  /** Calls `wake` once at the next change of the playlist or bodies; returns a cancel function. */
+  waitForChange(wake: () => void): () => void;
 }
 
 /** What the handler counts, with plain numbers (an HlsTally: RelayMetrics' own, or an edge worker's). */
@@ -66,6 +50,12 @@ export interface HlsHandlerDeps {
  * Every answer is a lookup in memory with headers made once per change (the
  * playlist is rendered when it changes, segments are held whole): no file
  * read, no rendering, no middleware chain. Returns false for any other path.
+ *
+ * A blocking playlist reload (`_HLS_msn`, `_HLS_part`) that the current
+ * playlist does not answer yet, and a request for the part a preload hint
+ * names, are held until the stream changes (no I/O, no polling), then
+ * answered from what the change made; never longer than the playlist's hold
+ * limit (then 503, as RFC 8216bis asks).
  */
 export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMisses = false }: HlsHandlerDeps) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -94,130 +84,87 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
     const name = slash > 0 ? path.slice(5, slash) : '';
     const file = slash > 0 ? path.slice(slash + 1) : '';
     const stream = STREAM_NAME_PATTERN.test(name) && FILE_PATTERN.test(file) ? streams.get(name) : undefined;
-    const playlist = file === PLAYLIST_FILE ? stream?.playlist() : undefined;
-    const body = file !== PLAYLIST_FILE ? stream?.lookup(file) : undefined;
-    if (passMisses && playlist === undefined && body === undefined) return false;
-    if (!stream) {
-      writeError(res, new SharecastError(ErrorCode.NotFound, 'no such stream or file'));
-      metrics.request('hls', '4xx');
-      return true;
-    }
     if (file === PLAYLIST_FILE) {
+      const playlist = stream?.playlist();
+      if (passMisses && playlist === undefined) return false;
+      if (!stream) return notFound(res, metrics);
       onPlaylistRequest?.({ ip: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] }, name);
-      if (!playlist) {
-        writeError(res, new SharecastError(ErrorCode.StreamOffline, `stream "${name}" has not started yet`));
-        metrics.request('playlist', '4xx');
-        return true;
-      }
-      const sent = servePlaylist(req, res, playlist);
-      metrics.request('playlist', res.statusCode === 304 ? '3xx' : '2xx');
-      if (sent > 0) metrics.served(name, 'playlist', sent);
+      const parsed = parseDirectives(q >= 0 ? url.slice(q + 1) : '');
+      if (!parsed.ok) return reject(res, metrics, 'playlist', new SharecastError(ErrorCode.BadRequest, parsed.message));
+      answerPlaylist(req, res, { name, stream, directives: parsed.directives, metrics });
       return true;
     }
-    if (!body) {
-      writeError(res, new SharecastError(ErrorCode.NotFound, `segment "${file}" is not (or no longer) available`));
-      metrics.request('segment', '4xx');
+    const body = stream?.lookup(file);
+    if (body) {
+      answerBody(req, res, name, body, metrics);
       return true;
     }
-    const sent = serveBody(req, res, body);
-    metrics.request('segment', res.statusCode === 304 ? '3xx' : res.statusCode < 300 ? '2xx' : '4xx');
-    if (sent > 0) metrics.served(name, 'segment', sent);
+    const hinted = stream?.playlist()?.preloadHint === file;
+    if (passMisses && !hinted) return false;
+    if (!stream) return notFound(res, metrics);
+    if (!hinted) return reject(res, metrics, 'segment', new SharecastError(ErrorCode.NotFound, `segment "${file}" is not (or no longer) available`));
+    // The part a preload hint names: held until it is complete.
+    holdUntil(res, {
+      stream,
+      limitMs: stream.playlist()?.holdLimitMs ?? 0,
+      ready: () => stream.lookup(file) !== undefined || stream.playlist()?.preloadHint !== file,
+      answer: () => {
+        const now = stream.lookup(file);
+        if (now) answerBody(req, res, name, now, metrics);
+        else reject(res, metrics, 'segment', new SharecastError(ErrorCode.NotFound, `part "${file}" was never completed`));
+      },
+      timeout: () => reject(res, metrics, 'segment', new SharecastError(ErrorCode.HoldTimeout, `part "${file}" did not arrive in time`)),
+    });
     return true;
   };
 }
 
-/** Writes a JSON error with the status its code maps to. */
-function writeError(res: ServerResponse, err: SharecastError, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  res.writeHead(statusFor(err.code), {
-    ...CORS,
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-cache',
+function answerPlaylist(req: IncomingMessage, res: ServerResponse, o: { name: string; stream: ServableStream; directives: Directives; metrics: HlsCounters }): void {
+  const { name, stream, directives, metrics } = o;
+  const playlist = stream.playlist();
+  if (!playlist) {
+    reject(res, metrics, 'playlist', new SharecastError(ErrorCode.StreamOffline, `stream "${name}" has not started yet`));
+    return;
+  }
+  const now = verdict(directives, playlist.edge);
+  if (now === 'too-far') {
+    reject(res, metrics, 'playlist', new SharecastError(ErrorCode.BadRequest, `_HLS_msn=${directives.msn} is more than two segments past the live edge (${playlist.edge.lastMsn})`));
+    return;
+  }
+  if (now === 'serve') {
+    sendPlaylist(req, res, name, playlist, metrics);
+    return;
+  }
+  holdUntil(res, {
+    stream,
+    limitMs: playlist.holdLimitMs,
+    ready: () => {
+      const p = stream.playlist();
+      return p === undefined || verdict(directives, p.edge) !== 'hold';
+    },
+    answer: () => answerPlaylist(req, res, o),
+    timeout: () => reject(res, metrics, 'playlist', new SharecastError(ErrorCode.HoldTimeout, `no playlist with _HLS_msn=${directives.msn} came in time`)),
   });
-  res.end(body);
 }
 
-/** RFC 9110 13.1.2: does If-None-Match name this ETag (weak comparison)? */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  if (header.trim() === '*') return true;
-  const plain = etag.replace(/^W\//, '');
-  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === plain);
+function sendPlaylist(req: IncomingMessage, res: ServerResponse, name: string, playlist: RenderedPlaylist, metrics: HlsCounters): void {
+  const sent = servePlaylist(req, res, playlist);
+  metrics.request('playlist', res.statusCode === 304 ? '3xx' : '2xx');
+  if (sent > 0) metrics.served(name, 'playlist', sent);
 }
 
-function notModified(req: IncomingMessage, etag: string, lastModified: string): boolean {
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined) return matchesEtag(inm, etag);
-  const ims = req.headers['if-modified-since'];
-  if (ims === undefined) return false;
-  const since = Date.parse(ims);
-  return Number.isFinite(since) && Date.parse(lastModified) <= since;
+function answerBody(req: IncomingMessage, res: ServerResponse, name: string, body: StoredBody, metrics: HlsCounters): void {
+  const sent = serveBody(req, res, body);
+  metrics.request('segment', res.statusCode === 304 ? '3xx' : res.statusCode < 300 ? '2xx' : '4xx');
+  if (sent > 0) metrics.served(name, 'segment', sent);
 }
 
-/** Returns the body bytes sent. */
-function servePlaylist(req: IncomingMessage, res: ServerResponse, p: RenderedPlaylist): number {
-  const head = () => ({
-    'Content-Type': PLAYLIST_CONTENT_TYPE,
-    'Cache-Control': p.cacheControl,
-    ETag: p.etag,
-    'Last-Modified': p.lastModified,
-  });
-  if (notModified(req, p.etag, p.lastModified)) {
-    res.writeHead(304, { ...head(), ...CORS });
-    res.end();
-    return 0;
-  }
-  res.writeHead(200, headersFor(p, () => ({ ...head(), 'Content-Length': p.body.byteLength })));
-  if (req.method === 'HEAD') {
-    res.end();
-    return 0;
-  }
-  res.end(p.body);
-  return p.body.byteLength;
+function notFound(res: ServerResponse, metrics: HlsCounters): true {
+  return reject(res, metrics, 'hls', new SharecastError(ErrorCode.NotFound, 'no such stream or file'));
 }
 
-/** An immutable body with ETag, conditional GET and single byte ranges. Returns the body bytes sent. */
-function serveBody(req: IncomingMessage, res: ServerResponse, body: CachedBody): number {
-  const size = body.bytes.byteLength;
-  const head = (): Record<string, string | number> => ({
-    'Content-Type': body.contentType,
-    'Cache-Control': SEGMENT_CACHE_CONTROL,
-    ETag: body.etag,
-    'Last-Modified': body.lastModified,
-    'Accept-Ranges': 'bytes',
-  });
-  if (notModified(req, body.etag, body.lastModified)) {
-    res.writeHead(304, { ...head(), ...CORS });
-    res.end();
-    return 0;
-  }
-  const range = req.headers.range;
-  const ifRange = req.headers['if-range'];
-  if (range !== undefined && (ifRange === undefined || ifRange === body.etag)) {
-    const ranges = parseRange(size, range, { combine: true });
-    if (ranges === -1) {
-      writeError(res, new SharecastError(ErrorCode.RangeNotSatisfiable, `range not satisfiable for ${size} bytes`), { 'Content-Range': `bytes */${size}` });
-      return 0;
-    }
-    // Malformed (-2) or several ranges: the whole body, which RFC 9110 allows.
-    if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
-      const r = ranges[0] as { start: number; end: number };
-      const part = body.bytes.subarray(r.start, r.end + 1);
-      res.writeHead(206, { ...head(), ...CORS, 'Content-Range': `bytes ${r.start}-${r.end}/${size}`, 'Content-Length': part.byteLength });
-      return finish(req, res, part);
-    }
-  }
-  res.writeHead(200, headersFor(body, () => ({ ...head(), 'Content-Length': size })));
-  return finish(req, res, body.bytes);
-}
-
-function finish(req: IncomingMessage, res: ServerResponse, bytes: Buffer): number {
-  if (req.method === 'HEAD') {
-    res.end();
-    return 0;
-  }
-  res.end(bytes);
-  return bytes.byteLength;
+function reject(res: ServerResponse, metrics: HlsCounters, route: string, err: SharecastError): true {
+  writeError(res, err);
+  metrics.request(route, err.code === ErrorCode.HoldTimeout ? '5xx' : '4xx');
+  return true;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { parsePlaylist } from '../stream/parse-playlist.js';
+import { parsePlaylist } from '../hls/parse-playlist.js';
 import type { PlaylistSnapshot, Source, SourceListener, SourceStatus } from './source.js';
 
 export interface DemoSourceOptions {

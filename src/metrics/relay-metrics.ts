@@ -68,13 +68,22 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  readonly cacheBytes = new Gauge({
+  /** Reads the segment store's size on each scrape (set by whoever owns the store). */
+  #cacheSize: () => number = () => 0;
+
+  readonly cacheBytes: Gauge = new Gauge({
     name: 'sharecast_cache_bytes',
     help: 'Bytes held in the segment cache.',
     registers: [this.registry],
+    collect: () => this.cacheBytes.set(this.#cacheSize()),
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the cache-size gauge reads its value. */
+  measureCache(size: () => number): void {
+    this.#cacheSize = size;
   }
 }

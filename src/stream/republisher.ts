@@ -1,21 +1,24 @@
-import type { CachedBody, SegmentCache } from '../cache/segment-cache.js';
-import { makeBody } from '../cache/segment-cache.js';
 import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
+import { parseAppended, type ParsedVersion } from '../hls/parse-appended.js';
+import type { SourcePlaylist } from '../hls/playlist-model.js';
 import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
 import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
-import { parseAppended, type ParsedVersion } from './parse-appended.js';
-import type { SourcePlaylist } from './playlist-model.js';
+import { ChangeSignal } from './change-signal.js';
+import { InitSections, type PublishedInit } from './init-sections.js';
+import { readWithRetries } from './read-with-retries.js';
+import { extensionOf, type StoreEvent, type StoredBody, type StreamFiles } from './segment-store.js';
 import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
-import { streamStatus, type StreamStatus } from './stream-status.js';
 import type { SavedSequence } from './sequence-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
+import { streamStatus, type StreamStatus } from './stream-status.js';
 import {
   appendSegment,
   expireRetired,
   goOffline,
   isStale,
   newTimeline,
+  nextMsn,
   offlineTimeoutSeconds,
   servableNames,
   type Timeline,
@@ -24,19 +27,15 @@ import {
 export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
 
 /** What changed in what viewers can fetch: lets an edge worker keep a replica. */
-export type PublishEvent =
-  | { type: 'playlist'; stream: string; playlist: RenderedPlaylist | undefined }
-  | { type: 'body'; stream: string; name: string; body: CachedBody }
-  | { type: 'unpin'; stream: string; names: string[] };
+export type PublishEvent = StoreEvent | { type: 'playlist'; stream: string; playlist: RenderedPlaylist | undefined };
 
 export interface RepublisherOptions {
   name: string;
   source: Source;
-  cache: SegmentCache;
+  /** This stream's public files (names, bodies, pinning), in the shared segment store. */
+  files: StreamFiles;
   logger: Logger;
   metrics: RelayMetrics;
-  /** Unique per run of sharecast: part of every public file name, so no URL is ever reused for other bytes. */
-  runId: string;
   windowSeconds: number;
   offlineAfterSeconds: number;
   now?: () => number;
@@ -46,28 +45,26 @@ export interface RepublisherOptions {
   tickMs?: number;
 }
 
-const READ_ATTEMPTS = 3;
-const RETRY_DELAYS_MS = [50, 250, 750];
-const SAFE_EXT = /^\.[a-z0-9]{1,6}$/i;
+/** Delays before the 2nd and 3rd read of a segment: a file can lag its listing on network shares. */
+const RETRY_DELAYS_MS = [50, 250];
 
 /**
  * Drives one stream: takes each new version of OBS's playlist from the
- * source, reads the new segments whole into the cache, and only then makes
- * them public in the relay's own playlist (rendered once per change).
+ * source, asks the source tracker (pure) what is new, reads those segments
+ * whole, stores them (segment store), and asks the timeline (pure) for the
+ * relay's next playlist, which it renders once per change.
  */
 export class Republisher {
   readonly name: string;
   readonly #o: Required<Omit<RepublisherOptions, 'now' | 'tickMs' | 'sequences'>> & { now: () => number; tickMs: number };
   readonly #sequences: RepublisherOptions['sequences'];
+  readonly #files: StreamFiles;
+  readonly #inits = new InitSections();
+  readonly #changed = new ChangeSignal();
   #savedMsn = -1;
   #tracker: SourceTracker = newSourceTracker();
   #timeline: Timeline;
   #rendered: RenderedPlaylist | undefined;
-  /** Bodies of the live window and the retired-but-servable segments: never evicted. */
-  readonly #pinned = new Map<string, CachedBody>();
-  /** Source file (epoch + URI of the init section) -> public name. */
-  #maps = new Map<string, { name: string; body: CachedBody }>();
-  #nextMapId = 0;
   #pending: PlaylistSnapshot | null = null;
   /** The last segment taken from the source could not be read: the next one published follows a discontinuity. */
   #skipped = false;
@@ -79,11 +76,12 @@ export class Republisher {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #listeners = new Set<(e: StreamEvent) => void>();
-  readonly #observers = new Set<(e: PublishEvent) => void>();
+  readonly #playlistObservers = new Set<(e: PublishEvent) => void>();
 
   constructor(options: RepublisherOptions) {
     this.name = options.name;
     this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250 };
+    this.#files = options.files;
     this.#sequences = options.sequences;
     const saved = this.#sequences?.load(this.name);
     const fresh = newTimeline(this.#o.now());
@@ -116,23 +114,16 @@ export class Republisher {
 
   /**
    * Follow every change in what viewers can fetch. The listener first gets
-   * the current state (playlist and every pinned body), then each change.
+   * the current state (every pinned body, then the playlist), then each change.
    */
   observe(listener: (e: PublishEvent) => void): () => void {
-    for (const [name, body] of this.#pinned) listener({ type: 'body', stream: this.name, name, body });
+    const off = this.#files.observe(listener);
     listener({ type: 'playlist', stream: this.name, playlist: this.#rendered });
-    this.#observers.add(listener);
-    return () => this.#observers.delete(listener);
-  }
-
-  #emit(e: PublishEvent): void {
-    for (const o of this.#observers) {
-      try {
-        o(e);
-      } catch (err) {
-        this.#o.logger.error({ err }, 'publish observer failed');
-      }
-    }
+    this.#playlistObservers.add(listener);
+    return () => {
+      off();
+      this.#playlistObservers.delete(listener);
+    };
   }
 
   /** The current playlist, or undefined when there is nothing to play yet. No I/O, no rendering. */
@@ -140,9 +131,14 @@ export class Republisher {
     return this.#rendered;
   }
 
-  /** A segment or init section by its public name. No I/O: pinned window first, then the cache. */
-  lookup(file: string): CachedBody | undefined {
-    return this.#pinned.get(file) ?? this.#o.cache.get(this.#cacheKey(file));
+  /** A segment or init section by its public name. No I/O. */
+  lookup(file: string): StoredBody | undefined {
+    return this.#files.get(file);
+  }
+
+  /** Calls `wake` once at the next change of the playlist or of the bodies (held requests). */
+  waitForChange(wake: () => void): () => void {
+    return this.#changed.wait(wake);
   }
 
   get timeline(): Timeline {
@@ -175,8 +171,9 @@ export class Republisher {
     this.#commit(t);
   }
 
-  #cacheKey(file: string): string {
-    return `${this.name}/${file}`;
+  /** Whether OBS's playlist said it is finished. */
+  get sourceEnded(): boolean {
+    return this.#sourceEnded;
   }
 
   #onSourceStatus(s: SourceStatus): void {
@@ -246,36 +243,22 @@ export class Republisher {
 
   /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
-    const { cache, metrics, logger } = this.#o;
-    let map: { name: string; body: CachedBody } | undefined;
+    const { metrics, logger } = this.#o;
     try {
-      if (item.mapUri !== undefined) {
-        const mapKey = `${item.epoch}\n${item.mapUri}`;
-        map = this.#maps.get(mapKey);
-        if (map === undefined) {
-          const bytes = await this.#read(`map\n${mapKey}`, item.mapUri);
-          const name = `${this.#o.runId}-init${this.#nextMapId++}${extOf(item.mapUri, '.mp4')}`;
-          map = { name, body: makeBody(name, bytes, this.#o.now()) };
-          // Init sections of earlier OBS runs are no longer needed for new segments.
-          for (const key of this.#maps.keys()) if (!key.startsWith(`${item.epoch}\n`)) this.#maps.delete(key);
-          this.#maps.set(mapKey, map);
-        }
-      }
-      const mapName = map?.name;
-      const bytes = await this.#read(`seg\n${item.epoch}\n${item.sourceMsn}\n${item.uri}`, item.uri);
+      const init = item.mapUri === undefined ? undefined : await this.#initFor(item.epoch, item.mapUri);
+      const bytes = await this.#read(item.uri);
       const now = this.#o.now();
-      const name = `${this.#o.runId}-${this.#timeline.segments.length + this.#timeline.mediaSequence}${extOf(item.uri, '.ts')}`;
-      const body = makeBody(name, bytes, now);
+      const name = this.#files.segmentName(nextMsn(this.#timeline), extensionOf(item.uri, '.ts'));
       // The init section is (re)pinned with every segment that uses it: it was unpinned if it left the window, or never stored if its first segment failed.
-      if (map !== undefined && !this.#pinned.has(map.name)) this.#store(map.name, map.body);
-      this.#store(name, body);
+      if (init !== undefined) this.#files.put(init.name, init.body.bytes, now);
+      const body = this.#files.put(name, bytes, now);
       const next = appendSegment(
         this.#timeline,
         {
           name,
           duration: item.duration,
           discontinuity: item.discontinuity || afterSkip,
-          ...(mapName !== undefined ? { mapName } : {}),
+          ...(init !== undefined ? { mapName: init.name } : {}),
           ...(item.programDateTime !== undefined ? { programDateTime: item.programDateTime } : {}),
           byteLength: body.bytes.byteLength,
           sourceTargetDuration: playlist.targetDuration,
@@ -295,7 +278,6 @@ export class Republisher {
       metrics.segmentsIngested.inc({ stream: this.name });
       metrics.bytesIngested.inc({ stream: this.name }, body.bytes.byteLength);
       metrics.relayLag.observe({ stream: this.name }, Math.max(0, now - snapshot.observedAt) / 1000);
-      metrics.cacheBytes.set(cache.bytes);
       return true;
     } catch (err) {
       const e = toSharecastError(err, ErrorCode.SourceUnavailable);
@@ -307,27 +289,19 @@ export class Republisher {
     }
   }
 
-  /** Reads a file from the source with a few retries (the file can lag its listing on network shares). */
-  async #read(key: string, uri: string): Promise<Uint8Array> {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      if (attempt > 0) await delay(RETRY_DELAYS_MS[attempt - 1] ?? 500);
-      if (this.#closed) break;
-      try {
-        return await this.#o.cache.load(`${this.name}\n${key}`, () => this.#o.source.readSegment(uri));
-      } catch (err) {
-        lastError = err;
-        const code = toSharecastError(err).code;
-        if (code === ErrorCode.PathOutsideSource) break;
-      }
-    }
-    throw lastError ?? toSharecastError(new Error('closed'));
+  /** The public init section for one of OBS's init files, read the first time it is used in this OBS run. */
+  async #initFor(epoch: number, uri: string): Promise<PublishedInit> {
+    const known = this.#inits.find(epoch, uri);
+    if (known) return known;
+    const bytes = await this.#read(uri);
+    const name = this.#files.newInitName(extensionOf(uri, '.mp4'));
+    const init = { name, body: this.#files.put(name, bytes, this.#o.now()) };
+    this.#inits.add(epoch, uri, init);
+    return init;
   }
 
-  #store(name: string, body: CachedBody): void {
-    this.#pinned.set(name, body);
-    this.#o.cache.set(this.#cacheKey(name), body);
-    if (this.#observers.size > 0) this.#emit({ type: 'body', stream: this.name, name, body });
+  #read(uri: string): Promise<Uint8Array> {
+    return readWithRetries(() => this.#o.source.readSegment(uri), { delaysMs: RETRY_DELAYS_MS, stopped: () => this.#closed });
   }
 
   /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
@@ -335,21 +309,9 @@ export class Republisher {
     const prev = this.#timeline;
     if (next === prev) return;
     this.#timeline = next;
-    if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence) {
-      this.#render();
-    }
-    if (next.retired !== prev.retired || next.segments !== prev.segments) {
-      const keep = new Set(servableNames(next));
-      const dropped: string[] = [];
-      for (const name of this.#pinned.keys()) {
-        if (!keep.has(name)) {
-          this.#pinned.delete(name);
-          dropped.push(name);
-        }
-      }
-      if (dropped.length > 0 && this.#observers.size > 0) this.#emit({ type: 'unpin', stream: this.name, names: dropped });
-    }
-    const upcoming = next.mediaSequence + next.segments.length;
+    if (next.retired !== prev.retired || next.segments !== prev.segments) this.#files.keep(servableNames(next));
+    if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence) this.#render();
+    const upcoming = nextMsn(next);
     if (this.#sequences && upcoming !== this.#savedMsn) {
       this.#savedMsn = upcoming;
       // One small atomic write per new segment; a discontinuity may follow, so count one in advance.
@@ -371,22 +333,14 @@ export class Republisher {
 
   #render(): void {
     this.#rendered = servedPlaylist(this.#timeline, this.#o.now());
-    if (this.#observers.size > 0) this.#emit({ type: 'playlist', stream: this.name, playlist: this.#rendered });
+    const event: PublishEvent = { type: 'playlist', stream: this.name, playlist: this.#rendered };
+    for (const o of this.#playlistObservers) {
+      try {
+        o(event);
+      } catch (err) {
+        this.#o.logger.error({ err }, 'publish observer failed');
+      }
+    }
+    this.#changed.notify();
   }
-
-  /** Whether OBS's playlist said it is finished. */
-  get sourceEnded(): boolean {
-    return this.#sourceEnded;
-  }
-}
-
-function extOf(uri: string, fallback: string): string {
-  const path = uri.split(/[?#]/)[0] ?? '';
-  const dot = path.lastIndexOf('.');
-  const ext = dot >= 0 ? path.slice(dot) : '';
-  return SAFE_EXT.test(ext) ? ext.toLowerCase() : fallback;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

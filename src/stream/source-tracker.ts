@@ -1,4 +1,4 @@
-import type { SourcePlaylist, SourceSegment } from './playlist-model.js';
+import type { SourcePlaylist, SourceSegment } from '../hls/playlist-model.js';
 
 /**
  * What the relay remembers of OBS's playlist between two versions of it, to

@@ -1,4 +1,4 @@
-import type { PublishedSegment } from './playlist-model.js';
+import type { MediaPlaylist, PublishedSegment } from '../hls/playlist-model.js';
 
 /**
  * The relay's own live playlist, as data. Every change is a pure function
@@ -172,4 +172,17 @@ export function servableNames(t: Timeline): string[] {
     if (r.segment.mapName !== undefined) names.push(r.segment.mapName);
   }
   return names;
+}
+
+/** The playlist viewers get from this timeline. */
+export function mediaPlaylistOf(t: Timeline): MediaPlaylist {
+  return {
+    version: t.version,
+    targetDuration: t.targetDuration,
+    mediaSequence: t.mediaSequence,
+    discontinuitySequence: t.discontinuitySequence,
+    independentSegments: t.independentSegments,
+    segments: t.segments,
+    endList: !t.live,
+  };
 }

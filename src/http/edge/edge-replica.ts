@@ -1,18 +1,25 @@
-import type { CachedBody } from '../../cache/segment-cache.js';
+import { ChangeSignal } from '../../stream/change-signal.js';
+import type { StoredBody } from '../../stream/segment-store.js';
 import type { RenderedPlaylist } from '../../stream/served-playlist.js';
 import type { ServableStream } from '../hls-handler.js';
 import type { ToEdge } from './edge-messages.js';
 
 class ReplicaStream implements ServableStream {
   current: RenderedPlaylist | undefined;
-  readonly bodies = new Map<string, CachedBody>();
+  readonly bodies = new Map<string, StoredBody>();
 
   playlist(): RenderedPlaylist | undefined {
     return this.current;
   }
 
-  lookup(file: string): CachedBody | undefined {
+  lookup(file: string): StoredBody | undefined {
     return this.bodies.get(file);
+  }
+
+  readonly changed = new ChangeSignal();
+
+  waitForChange(wake: () => void): () => void {
+    return this.changed.wait(wake);
   }
 }
 
@@ -52,7 +59,8 @@ export class EdgeReplica {
         break;
       case 'unpin':
         for (const n of m.names) s.bodies.delete(n);
-        break;
+        return;
     }
+    s.changed.notify();
   }
 }

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Parser } from 'm3u8-parser';
-import { parsePlaylist } from '../../../src/stream/parse-playlist.js';
-import { renderPlaylist } from '../../../src/stream/render-playlist.js';
-import { appendSegment, goOffline, newTimeline, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
+import { renderMediaPlaylist } from '../../../src/hls/render-media-playlist.js';
+import { appendSegment, goOffline, mediaPlaylistOf, newTimeline, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+
+const renderTimeline = (t: Timeline) => renderMediaPlaylist(mediaPlaylistOf(t));
 
 const T0 = 1_800_000_000_000;
 
@@ -39,7 +41,7 @@ function build(list: NewSegment[], windowSeconds = 12): Timeline {
 
 /** The rendered playlist says exactly what the timeline holds. */
 function assertRoundTrip(t: Timeline): void {
-  const text = renderPlaylist(t);
+  const text = renderTimeline(t);
   assert.ok(text !== null);
   const back = parseBack(text);
   assert.equal(back.version, t.version);
@@ -66,13 +68,13 @@ function assertRoundTrip(t: Timeline): void {
 
 describe('renderPlaylist', () => {
   it('renders nothing before the first segment', () => {
-    assert.equal(renderPlaylist(newTimeline(T0)), null);
+    assert.equal(renderTimeline(newTimeline(T0)), null);
   });
 
   it('writes a live MPEG-TS playlist the way players expect it', () => {
     const t = build([seg('r-0.ts', 2), seg('r-1.ts', 1.966667), seg('r-2.ts', 2)]);
     assert.equal(
-      renderPlaylist(t),
+      renderTimeline(t),
       [
         '#EXTM3U',
         '#EXT-X-VERSION:3',
@@ -92,11 +94,11 @@ describe('renderPlaylist', () => {
 
   it('adds EXT-X-ENDLIST only when offline', () => {
     const t = build([seg('a.ts', 2), seg('b.ts', 2)]);
-    assert.doesNotMatch(renderPlaylist(t) ?? '', /ENDLIST/);
+    assert.doesNotMatch(renderTimeline(t) ?? '', /ENDLIST/);
     const off = goOffline(t, T0 + 60_000);
-    assert.match(renderPlaylist(off) ?? '', /\nb\.ts\n#EXT-X-ENDLIST\n$/);
+    assert.match(renderTimeline(off) ?? '', /\nb\.ts\n#EXT-X-ENDLIST\n$/);
     const back = appendSegment(off, seg('c.ts', 2), T0 + 90_000, { windowSeconds: 12 });
-    assert.doesNotMatch(renderPlaylist(back) ?? '', /ENDLIST/);
+    assert.doesNotMatch(renderTimeline(back) ?? '', /ENDLIST/);
   });
 
   it('puts EXT-X-MAP before the first segment and again after a change or a discontinuity', () => {
@@ -107,7 +109,7 @@ describe('renderPlaylist', () => {
       seg('d.m4s', 2, { mapName: 'init1.mp4', sourceVersion: 7, independentSegments: true }),
       seg('e.m4s', 2, { mapName: 'init1.mp4', sourceVersion: 7, independentSegments: true, discontinuity: true }),
     ]);
-    const text = renderPlaylist(t) ?? '';
+    const text = renderTimeline(t) ?? '';
     const body = text.slice(text.indexOf('#EXT-X-MAP'));
     assert.equal(
       body,
@@ -139,7 +141,7 @@ describe('renderPlaylist', () => {
     const list = Array.from({ length: 12 }, (_, i) => seg(`s${i}.m4s`, 2, { mapName: 'init0.mp4', sourceVersion: 7 }));
     const t = build(list);
     assert.ok(t.mediaSequence > 0);
-    assert.match(renderPlaylist(t) ?? '', /#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init0.mp4"\n#EXTINF/);
+    assert.match(renderTimeline(t) ?? '', /#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init0.mp4"\n#EXTINF/);
   });
 
   it('writes DISCONTINUITY and PROGRAM-DATE-TIME tags right before their segment', () => {
@@ -148,7 +150,7 @@ describe('renderPlaylist', () => {
       seg('b.ts', 2, { discontinuity: true, programDateTime: '2026-11-20T19:00:00.000+0100' }),
       seg('c.ts', 2),
     ]);
-    const text = renderPlaylist(t) ?? '';
+    const text = renderTimeline(t) ?? '';
     assert.match(text, /#EXT-X-PROGRAM-DATE-TIME:2026-11-20T18:04:15\.000\+0100\n#EXTINF:2,\na\.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-11-20T19:00:00\.000\+0100\n#EXTINF:2,\nb\.ts\n#EXTINF:2,\nc\.ts\n/);
     assertRoundTrip(t);
   });
@@ -158,7 +160,7 @@ describe('renderPlaylist', () => {
     const t = build(list);
     // Window: s14..s19; discontinuities were on s1, s6, s11 (left) and s16 (still listed).
     assert.equal(t.discontinuitySequence, 3);
-    const text = renderPlaylist(t) ?? '';
+    const text = renderTimeline(t) ?? '';
     assert.match(text, /#EXT-X-DISCONTINUITY-SEQUENCE:3\n/);
     assert.equal(text.match(/#EXT-X-DISCONTINUITY\n/g)?.length, 1);
     assertRoundTrip(t);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SegmentCache } from '../../../src/cache/segment-cache.js';
 import { ErrorCode } from '../../../src/errors.js';
 import { RelayMetrics } from '../../../src/metrics/relay-metrics.js';
-import { parsePlaylist } from '../../../src/stream/parse-playlist.js';
+import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
 import { Republisher, type StreamEvent } from '../../../src/stream/republisher.js';
+import { SegmentStore } from '../../../src/stream/segment-store.js';
 import { FakeSource } from '../../fakes/fake-source.js';
 import { nullLogger } from '../../fakes/null-logger.js';
 
@@ -39,15 +39,14 @@ async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promi
 async function setup(opts: { windowSeconds?: number; offlineAfterSeconds?: number; primed?: boolean } = {}) {
   const clock = { now: 1_800_000_000_000 };
   const source = new FakeSource(clock);
-  const cache = new SegmentCache({ maxBytes: 64 * 1024 * 1024 });
+  const store = new SegmentStore({ maxBytes: 64 * 1024 * 1024 });
   const events: StreamEvent[] = [];
   const rep = new Republisher({
     name: 'live',
     source,
-    cache,
+    files: store.stream('live', 'run1'),
     logger: nullLogger,
     metrics: new RelayMetrics({ processMetrics: false }),
-    runId: 'run1',
     windowSeconds: opts.windowSeconds ?? 12,
     offlineAfterSeconds: opts.offlineAfterSeconds ?? 6,
     now: () => clock.now,
@@ -64,7 +63,7 @@ async function setup(opts: { windowSeconds?: number; offlineAfterSeconds?: numbe
     source.push(playlist, name);
     await until(() => rep.timeline.mediaSequence + rep.timeline.segments.length >= published, `${published} segments published`);
   };
-  return { clock, source, cache, rep, events, text, names, pushAndWait };
+  return { clock, source, store, rep, events, text, names, pushAndWait };
 }
 
 describe('Republisher (fake source, fake clock)', () => {

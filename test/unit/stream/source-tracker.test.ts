@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { SourcePlaylist, SourceSegment } from '../../../src/stream/playlist-model.js';
+import type { SourcePlaylist, SourceSegment } from '../../../src/hls/playlist-model.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from '../../../src/stream/source-tracker.js';
 
 const WINDOW = 12;

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { PublishedSegment } from '../../../src/stream/playlist-model.js';
-import { renderPlaylist } from '../../../src/stream/render-playlist.js';
+import type { PublishedSegment } from '../../../src/hls/playlist-model.js';
+import { renderMediaPlaylist } from '../../../src/hls/render-media-playlist.js';
 import {
   appendSegment,
   expireRetired,
   goOffline,
   isStale,
+  mediaPlaylistOf,
   newTimeline,
   nextMsn,
   offlineTimeoutSeconds,
@@ -15,6 +16,8 @@ import {
   type NewSegment,
   type Timeline,
 } from '../../../src/stream/timeline.js';
+
+const renderTimeline = (t: Timeline) => renderMediaPlaylist(mediaPlaylistOf(t));
 
 const T0 = 1_800_000_000_000;
 
@@ -48,7 +51,7 @@ describe('timeline: examples', () => {
   it('starts empty and offline; the first segment makes it live without a discontinuity', () => {
     const empty = newTimeline(T0);
     assert.equal(empty.live, false);
-    assert.equal(renderPlaylist(empty), null);
+    assert.equal(renderTimeline(empty), null);
     const t = appendSegment(empty, seg('a.ts', 2, { discontinuity: true }), T0 + 1, { windowSeconds: 12 });
     assert.equal(t.live, true);
     assert.equal(t.segments[0]?.discontinuity, false, 'a discontinuity before the very first segment means nothing');
@@ -92,7 +95,7 @@ describe('timeline: examples', () => {
     const off = goOffline(t, now + 12_000);
     assert.equal(off.live, false);
     assert.deepEqual(off.segments, t.segments, 'the window stays, so late viewers can play it out');
-    assert.match(renderPlaylist(off) ?? '', /#EXT-X-ENDLIST\n$/);
+    assert.match(renderTimeline(off) ?? '', /#EXT-X-ENDLIST\n$/);
     assert.equal(isStale(off, now + 100_000, { offlineAfterSeconds: 6 }), false);
     const back = appendSegment(off, seg('new0.ts', 4), now + 60_000, { windowSeconds: 12 });
     assert.equal(back.live, true);
@@ -100,7 +103,7 @@ describe('timeline: examples', () => {
     const newest = back.segments.at(-1);
     assert.equal(newest?.msn, nextMsn(t));
     assert.equal(newest?.discontinuity, true);
-    assert.doesNotMatch(renderPlaylist(back) ?? '', /ENDLIST/);
+    assert.doesNotMatch(renderTimeline(back) ?? '', /ENDLIST/);
   });
 
   it('keeps a retired segment servable for its duration plus the longest playlist, then forgets it', () => {
@@ -212,7 +215,7 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
       if (now < until) assert.ok(servable.has(name), `${label}: ${name} dropped ${until - now} ms early`);
     }
     // The rendered text: EXTINF rounded <= TARGETDURATION, ENDLIST exactly when offline.
-    const text = renderPlaylist(next);
+    const text = renderTimeline(next);
     if (next.segments.length > 0) {
       assert.ok(text !== null);
       const td = Number(/#EXT-X-TARGETDURATION:(\d+)\n/.exec(text)?.[1]);

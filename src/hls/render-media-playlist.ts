@@ -1,4 +1,4 @@
-import type { Timeline } from './timeline.js';
+import type { MediaPlaylist } from './playlist-model.js';
 
 /** EXTINF durations with up to 6 decimals, as ffmpeg writes them, without trailing zeros. */
 function formatDuration(d: number): string {
@@ -6,11 +6,10 @@ function formatDuration(d: number): string {
 }
 
 /**
- * Writes the relay's media playlist from the timeline. Returns null while
- * there is nothing to play (no segment yet). Called once per change, never
- * per request.
+ * Writes the relay's media playlist. Returns null while there is nothing to
+ * play (no segment yet). Called once per change, never per request.
  */
-export function renderPlaylist(t: Timeline): string | null {
+export function renderMediaPlaylist(t: MediaPlaylist): string | null {
   if (t.segments.length === 0) return null;
   const lines = [
     '#EXTM3U',
@@ -30,6 +29,6 @@ export function renderPlaylist(t: Timeline): string | null {
     if (s.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime}`);
     lines.push(`#EXTINF:${formatDuration(s.duration)},`, s.name);
   }
-  if (!t.live) lines.push('#EXT-X-ENDLIST');
+  if (t.endList) lines.push('#EXT-X-ENDLIST');
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCode, SharecastError } from '../../../src/errors.js';
-import { parsePlaylist } from '../../../src/stream/parse-playlist.js';
+import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
 
 /** Asserts that parsing fails with a PlaylistInvalid error whose message matches. */
 function assertInvalid(text: string, message: RegExp): void {

@@ -1,8 +1,9 @@
 /**
- * The playlist as data. OBS's playlist is parsed into a SourcePlaylist; the
- * relay's own playlist is a Timeline (see timeline.ts) rendered by
- * render-playlist.ts. Both are plain objects: decisions about them are pure
- * functions, testable without I/O.
+ * The HLS format as data. OBS's playlist is parsed into a SourcePlaylist
+ * (parse-playlist.ts); the relay's own playlist is a MediaPlaylist, made from
+ * the stream's state (src/stream/) and rendered by render-media-playlist.ts.
+ * All plain objects: decisions about them are pure functions, testable
+ * without I/O.
  */
 
 /** One segment as OBS's playlist lists it. */
@@ -44,4 +45,16 @@ export interface PublishedSegment {
   byteLength: number;
   /** When it became public (ms since epoch). */
   publishedAt: number;
+}
+
+/** The relay's media playlist, ready to render. */
+export interface MediaPlaylist {
+  version: number;
+  targetDuration: number;
+  mediaSequence: number;
+  discontinuitySequence: number;
+  independentSegments: boolean;
+  segments: readonly PublishedSegment[];
+  /** EXT-X-ENDLIST: the stream ended. */
+  endList: boolean;
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseAppended } from '../../../src/stream/parse-appended.js';
-import { parsePlaylist } from '../../../src/stream/parse-playlist.js';
+import { parseAppended } from '../../../src/hls/parse-appended.js';
+import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
 
 /** The text ffmpeg's hls muxer writes with hls_list_size=0 after `n` segments. */
 function growing(segs: Array<{ d: number; disc: boolean; pdt: boolean }>, opts: { crlf: boolean; map: boolean; end: boolean; td: number }): string {
