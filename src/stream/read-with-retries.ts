@@ -30,5 +30,5 @@ export async function readWithRetries(read: () => Promise<Uint8Array>, o: RetryO
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -106,6 +106,11 @@ export class Republisher {
     await this.#draining;
   }
 
+  /** Resolves once every playlist version received so far has been processed. */
+  idle(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
+  }
+
   /** Subscribe to online/offline changes. Returns the unsubscribe function. */
   subscribe(listener: (e: StreamEvent) => void): () => void {
     this.#listeners.add(listener);

@@ -94,7 +94,7 @@ describe('Republisher (fake source, fake clock)', () => {
     const { source, rep, names, pushAndWait } = await setup({ primed: false });
     for (const u of range(0, 30)) source.write(u);
     source.push(m3u8(0, range(0, 29)));
-    await new Promise((r) => setTimeout(r, 20));
+    await rep.idle();
     assert.equal(rep.playlist(), undefined, 'an old playlist on disk is not a live stream');
     assert.deepEqual(source.reads, []);
     await pushAndWait(m3u8(0, range(0, 30)), 6);
@@ -145,8 +145,8 @@ describe('Republisher (fake source, fake clock)', () => {
     await pushAndWait(m3u8(0, range(0, 0)), 1);
     source.failing.set('stream1.ts', 99);
     source.push(m3u8(0, range(0, 1)));
-    await until(() => source.reads.filter((u) => u === 'stream1.ts').length >= 3, 'retries of stream1.ts');
-    await new Promise((r) => setTimeout(r, 50));
+    await rep.idle();
+    assert.equal(source.reads.filter((u) => u === 'stream1.ts').length, 3, 'three tries of stream1.ts');
     assert.equal(rep.timeline.segments.length, 1);
     await pushAndWait(m3u8(0, range(0, 2)), 2);
     assert.deepEqual(
