@@ -29,7 +29,7 @@ import { RelayMetrics } from './metrics/relay-metrics.js';
 import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
 import { TitleStore } from './site/title-store.js';
-import { Republisher } from './stream/republisher.js';
+import { Stream } from './stream/stream.js';
 import { SegmentStore } from './stream/segment-store.js';
 import { SequenceStore } from './stream/sequence-store.js';
 import { StreamRegistry } from './stream/stream-registry.js';
@@ -72,10 +72,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       demoFolder: join(ROOT, 'fixtures', 'demo'),
     });
     streams.add(
-      new Republisher({
+      new Stream({
         name: spec.name,
         source,
-        files: store.stream(spec.name, runId),
+        store,
+        runId,
         metrics,
         logger: logger.child({ module: 'stream', stream: spec.name }),
         sequences,

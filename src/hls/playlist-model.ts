@@ -45,6 +45,49 @@ export interface PublishedSegment {
   byteLength: number;
   /** When it became public (ms since epoch). */
   publishedAt: number;
+  /** Its LL-HLS parts (EXT-X-PART), when it was published part by part. */
+  parts?: readonly PublishedPart[];
+}
+
+/** A partial segment (LL-HLS): one or more whole CMAF chunks, immutable once public. */
+export interface PublishedPart {
+  /** File name under /hls/NAME/. */
+  name: string;
+  duration: number;
+  /** Starts with a sync sample: INDEPENDENT=YES. */
+  independent: boolean;
+  byteLength: number;
+}
+
+/** The segment still being written, of which some parts are public. */
+export interface PendingSegment {
+  msn: number;
+  parts: readonly PublishedPart[];
+  discontinuity: boolean;
+  mapName?: string;
+}
+
+/** EXT-X-RENDITION-REPORT: where another rendition of the same stream stands. */
+export interface RenditionReport {
+  uri: string;
+  lastMsn: number;
+  lastPart?: number;
+}
+
+/** The LL-HLS side of a media playlist. */
+export interface LowLatency {
+  /** EXT-X-PART-INF:PART-TARGET, seconds. */
+  partTarget: number;
+  /** EXT-X-SERVER-CONTROL:PART-HOLD-BACK, seconds (at least 2 x partTarget). */
+  partHoldBack: number;
+  /** EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL, seconds (at least 6 x target duration). */
+  canSkipUntil: number;
+  /** Parts are listed for the segments in this many seconds at the live edge. */
+  partWindowSeconds: number;
+  pending: PendingSegment | null;
+  /** EXT-X-PRELOAD-HINT:TYPE=PART: the public name of the next part. */
+  preloadHint: string | null;
+  renditionReports: readonly RenditionReport[];
 }
 
 /** The relay's media playlist, ready to render. */
@@ -57,4 +100,6 @@ export interface MediaPlaylist {
   segments: readonly PublishedSegment[];
   /** EXT-X-ENDLIST: the stream ended. */
   endList: boolean;
+  /** Present when the playlist offers LL-HLS parts and blocking reloads. */
+  lowLatency?: LowLatency;
 }

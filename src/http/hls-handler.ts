@@ -3,22 +3,28 @@ import { STREAM_NAME_PATTERN } from '../config/source-spec.js';
 import { ErrorCode, SharecastError } from '../errors.js';
 import { parseDirectives, verdict, type Directives } from '../hls/blocking-reload.js';
 import type { StoredBody } from '../stream/segment-store.js';
-import type { RenderedPlaylist } from '../stream/served-playlist.js';
+import type { PlaylistBody, RenderedPlaylist } from '../stream/served-playlist.js';
 import { holdUntil } from './held-request.js';
 import { CORS, serveBody, servePlaylist, writeError } from './serve-body.js';
 
 export { PLAYLIST_CONTENT_TYPE } from './serve-body.js';
 
 const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const PLAYLIST_FILE = 'index.m3u8';
+const PLAYLIST_FILE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.m3u8$/;
 
 /** What the handler needs of a stream: the Republisher, or an edge worker's replica of it. */
 export interface ServableStream {
-  playlist(): RenderedPlaylist | undefined;
+  /** A playlist by its public name (index.m3u8, media-N.m3u8). */
+  playlist(file: string): RenderedPlaylist | undefined;
   lookup(file: string): StoredBody | undefined;
   /** Calls `wake` once at the next change of the playlist or bodies; returns a cancel function. */
   waitForChange(wake: () => void): () => void;
+  /** The parts the playlists name in EXT-X-PRELOAD-HINT (held when asked for). */
+  preloadHints?(): readonly string[];
 }
+
+/** A request for a hinted part waits at most this long (a part is due every PART-TARGET, well under a second). */
+const HINT_HOLD_LIMIT_MS = 3000;
 
 /** What the handler counts, with plain numbers (an HlsTally: RelayMetrics' own, or an edge worker's). */
 export interface HlsCounters {
@@ -84,14 +90,14 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
     const name = slash > 0 ? path.slice(5, slash) : '';
     const file = slash > 0 ? path.slice(slash + 1) : '';
     const stream = STREAM_NAME_PATTERN.test(name) && FILE_PATTERN.test(file) ? streams.get(name) : undefined;
-    if (file === PLAYLIST_FILE) {
-      const playlist = stream?.playlist();
+    if (PLAYLIST_FILE.test(file)) {
+      const playlist = stream?.playlist(file);
       if (passMisses && playlist === undefined) return false;
       if (!stream) return notFound(res, metrics);
-      onPlaylistRequest?.({ ip: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] }, name);
+      if (file === 'index.m3u8') onPlaylistRequest?.({ ip: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] }, name);
       const parsed = parseDirectives(q >= 0 ? url.slice(q + 1) : '');
       if (!parsed.ok) return reject(res, metrics, 'playlist', new SharecastError(ErrorCode.BadRequest, parsed.message));
-      answerPlaylist(req, res, { name, stream, directives: parsed.directives, metrics });
+      answerPlaylist(req, res, { name, file, stream, directives: parsed.directives, metrics });
       return true;
     }
     const body = stream?.lookup(file);
@@ -99,15 +105,15 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
       answerBody(req, res, name, body, metrics);
       return true;
     }
-    const hinted = stream?.playlist()?.preloadHint === file;
+    const hinted = stream !== undefined && isHinted(stream, file);
     if (passMisses && !hinted) return false;
     if (!stream) return notFound(res, metrics);
     if (!hinted) return reject(res, metrics, 'segment', new SharecastError(ErrorCode.NotFound, `segment "${file}" is not (or no longer) available`));
     // The part a preload hint names: held until it is complete.
     holdUntil(res, {
       stream,
-      limitMs: stream.playlist()?.holdLimitMs ?? 0,
-      ready: () => stream.lookup(file) !== undefined || stream.playlist()?.preloadHint !== file,
+      limitMs: HINT_HOLD_LIMIT_MS,
+      ready: () => stream.lookup(file) !== undefined || !isHinted(stream, file),
       answer: () => {
         const now = stream.lookup(file);
         if (now) answerBody(req, res, name, now, metrics);
@@ -119,11 +125,17 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
   };
 }
 
-function answerPlaylist(req: IncomingMessage, res: ServerResponse, o: { name: string; stream: ServableStream; directives: Directives; metrics: HlsCounters }): void {
-  const { name, stream, directives, metrics } = o;
-  const playlist = stream.playlist();
+/** Whether a stream's playlists name `file` as the next part (EXT-X-PRELOAD-HINT). */
+function isHinted(stream: ServableStream, file: string): boolean {
+  const hints = stream.preloadHints?.();
+  return hints !== undefined && hints.includes(file);
+}
+
+function answerPlaylist(req: IncomingMessage, res: ServerResponse, o: { name: string; file: string; stream: ServableStream; directives: Directives; metrics: HlsCounters }): void {
+  const { name, file, stream, directives, metrics } = o;
+  const playlist = stream.playlist(file);
   if (!playlist) {
-    reject(res, metrics, 'playlist', new SharecastError(ErrorCode.StreamOffline, `stream "${name}" has not started yet`));
+    reject(res, metrics, 'playlist', new SharecastError(file === 'index.m3u8' ? ErrorCode.StreamOffline : ErrorCode.NotFound, file === 'index.m3u8' ? `stream "${name}" has not started yet` : `no playlist "${file}" in stream "${name}"`));
     return;
   }
   const now = verdict(directives, playlist.edge);
@@ -132,14 +144,14 @@ function answerPlaylist(req: IncomingMessage, res: ServerResponse, o: { name: st
     return;
   }
   if (now === 'serve') {
-    sendPlaylist(req, res, name, playlist, metrics);
+    sendPlaylist(req, res, name, variantFor(playlist, directives), metrics);
     return;
   }
   holdUntil(res, {
     stream,
     limitMs: playlist.holdLimitMs,
     ready: () => {
-      const p = stream.playlist();
+      const p = stream.playlist(file);
       return p === undefined || verdict(directives, p.edge) !== 'hold';
     },
     answer: () => answerPlaylist(req, res, o),
@@ -147,7 +159,14 @@ function answerPlaylist(req: IncomingMessage, res: ServerResponse, o: { name: st
   });
 }
 
-function sendPlaylist(req: IncomingMessage, res: ServerResponse, name: string, playlist: RenderedPlaylist, metrics: HlsCounters): void {
+/** The form of a playlist version a request asks for: a delta update (_HLS_skip), and shared-cacheable when it was a blocking reload. */
+function variantFor(p: RenderedPlaylist, d: Directives): PlaylistBody {
+  const blocking = d.msn !== undefined && !p.edge.endList;
+  if (d.skip !== undefined && p.delta) return (blocking ? p.deltaBlocking : undefined) ?? p.delta;
+  return (blocking ? p.blocking : undefined) ?? p;
+}
+
+function sendPlaylist(req: IncomingMessage, res: ServerResponse, name: string, playlist: PlaylistBody, metrics: HlsCounters): void {
   const sent = servePlaylist(req, res, playlist);
   metrics.request('playlist', res.statusCode === 304 ? '3xx' : '2xx');
   if (sent > 0) metrics.served(name, 'playlist', sent);

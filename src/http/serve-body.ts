@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import parseRange from 'range-parser';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { StoredBody } from '../stream/segment-store.js';
-import type { RenderedPlaylist } from '../stream/served-playlist.js';
+import type { PlaylistBody } from '../stream/served-playlist.js';
 import { statusFor } from './error-response.js';
 
 const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
@@ -18,7 +18,7 @@ export const CORS = {
  * version or segment, on its first request.
  */
 const fullHeaders = new WeakMap<object, string[]>();
-function headersFor(key: RenderedPlaylist | StoredBody, make: () => Record<string, string | number>): string[] {
+function headersFor(key: PlaylistBody | StoredBody, make: () => Record<string, string | number>): string[] {
   let list = fullHeaders.get(key);
   if (!list) {
     list = Object.entries({ ...make(), ...CORS }).flatMap(([k, v]) => [k, String(v)]);
@@ -48,24 +48,32 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === plain);
 }
 
-function notModified(req: IncomingMessage, etag: string, lastModified: string): boolean {
+/**
+ * A conditional GET that the current version satisfies. If-None-Match wins
+ * (RFC 9110 13.2.2). For a body that changes (a playlist), If-Modified-Since
+ * alone answers 304 only when the body is strictly older than the date: two
+ * versions can share a Last-Modified second, and a client must never keep a
+ * changed playlist (one that gained ENDLIST, say) for a 304.
+ */
+function notModified(req: IncomingMessage, etag: string, lastModified: string, mutable: boolean): boolean {
   const inm = req.headers['if-none-match'];
   if (inm !== undefined) return matchesEtag(inm, etag);
   const ims = req.headers['if-modified-since'];
   if (ims === undefined) return false;
   const since = Date.parse(ims);
-  return Number.isFinite(since) && Date.parse(lastModified) <= since;
+  const modified = Date.parse(lastModified);
+  return Number.isFinite(since) && (mutable ? modified < since : modified <= since);
 }
 
 /** Returns the body bytes sent. */
-export function servePlaylist(req: IncomingMessage, res: ServerResponse, p: RenderedPlaylist): number {
+export function servePlaylist(req: IncomingMessage, res: ServerResponse, p: PlaylistBody): number {
   const head = () => ({
     'Content-Type': PLAYLIST_CONTENT_TYPE,
     'Cache-Control': p.cacheControl,
     ETag: p.etag,
     'Last-Modified': p.lastModified,
   });
-  if (notModified(req, p.etag, p.lastModified)) {
+  if (notModified(req, p.etag, p.lastModified, true)) {
     res.writeHead(304, { ...head(), ...CORS });
     res.end();
     return 0;
@@ -89,7 +97,7 @@ export function serveBody(req: IncomingMessage, res: ServerResponse, body: Store
     'Last-Modified': body.lastModified,
     'Accept-Ranges': 'bytes',
   });
-  if (notModified(req, body.etag, body.lastModified)) {
+  if (notModified(req, body.etag, body.lastModified, false)) {
     res.writeHead(304, { ...head(), ...CORS });
     res.end();
     return 0;

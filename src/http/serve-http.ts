@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
-import type { Republisher } from '../stream/republisher.js';
+import type { Stream } from '../stream/stream.js';
 import type { HttpApp } from './app.js';
 import { startEdgePool } from './edge/edge-pool.js';
 import { proxiedListener } from './edge/proxy-header.js';
@@ -15,7 +15,7 @@ export interface ServeOptions {
   port: number;
   /** Extra processes answering /hls on the public port; 0 = this process answers everything. */
   workers: number;
-  streams: Republisher[];
+  streams: Stream[];
   metrics: RelayMetrics;
   onPlaylistRequest?: ((client: PlaylistClient, stream: string) => void) | undefined;
   logger: Logger;

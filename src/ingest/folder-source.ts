@@ -1,12 +1,14 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { ErrorCode, SharecastError, errorSummary } from '../errors.js';
+import { masterPlaylistRefs } from '../hls/parse-master.js';
 import type { Logger } from '../log/logger.js';
+import { FileFollower } from './file-follower.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
 import { resolveInside } from './safe-path.js';
-import type { PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
+import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
 
 export interface FolderSourceOptions {
   /** Absolute path to OBS's playlist, or to the folder it writes into. */
@@ -17,7 +19,26 @@ export interface FolderSourceOptions {
   pollIntervalMs: number;
   /** Safety-net check interval while file events are used (ms). */
   safetyIntervalMs?: number;
+  /** How often a segment being written is looked at for new bytes (ms); file events look at once. Default 20. */
+  followIntervalMs?: number;
+  /** A followed segment that neither appears nor grows for this long is given up (ms). Default 4000. */
+  followIdleMs?: number;
 }
+
+/** How a playlist's text is checked again: by its stat, then its bytes. */
+interface Seen {
+  name: string;
+  mtimeMs: number;
+  size: number;
+  ino: number;
+  text: string;
+}
+
+/** Segment files that can grow while followed: fMP4 media and their temp names. */
+const GROWING_FILE = /\.(m4s|mp4|cmfv|cmfa)(\.tmp)?$/i;
+
+/** Enough of a playlist's head to tell a master (multivariant) playlist. */
+const KIND_PROBE_BYTES = 64 * 1024;
 
 /** Biggest file read as a playlist or segment (a 4K segment of 10 s is ~30 MB). */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -45,7 +66,13 @@ export class FolderSource implements Source {
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
   #status: SourceStatus = { state: 'starting', since: Date.now() };
-  #last: { name: string; mtimeMs: number; size: number; ino: number; text: string } | undefined;
+  #last: Seen | undefined;
+  /** The media playlists of a master, followed beside the main playlist. */
+  #watched: string[] = [];
+  readonly #watchedSeen = new Map<string, Seen>();
+  /** Playlist file name -> the media playlists it names, if it is a master (cached per name and mtime). */
+  readonly #kinds = new Map<string, { mtimeMs: number; refs: string[] | null }>();
+  readonly #followers = new Set<FileFollower>();
   #checking = false;
   #again = false;
   #polling = false;
@@ -59,6 +86,10 @@ export class FolderSource implements Source {
     if (options.path.toLowerCase().endsWith('.m3u8')) {
       this.#root = dirname(options.path);
       this.#fixedName = basename(options.path);
+    } else if (options.path.toLowerCase().endsWith('.mpd')) {
+      // ffmpeg's dash muxer with hls_playlist=1 writes master.m3u8 beside the MPD: follow the folder.
+      this.#root = dirname(options.path);
+      this.#fixedName = null;
     } else {
       this.#root = options.path;
       this.#fixedName = null;
@@ -81,7 +112,49 @@ export class FolderSource implements Source {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    for (const f of this.#followers) f.close();
+    this.#followers.clear();
     await this.#closeWatcher();
+  }
+
+  watchPlaylists(names: readonly string[]): void {
+    this.#watched = names.map((n) => resolveInside('', n));
+    for (const n of this.#watchedSeen.keys()) if (!this.#watched.includes(n)) this.#watchedSeen.delete(n);
+    this.#kick();
+  }
+
+  follow(uri: string, listener: GrowthListener): () => void {
+    const rel = resolveInside('', uri);
+    const finalPath = join(this.#root, ...rel.split('/'));
+    let follower: FileFollower | undefined;
+    const done = () => {
+      if (follower) this.#followers.delete(follower);
+    };
+    follower = new FileFollower({
+      finalPath,
+      growingPath: `${finalPath}.tmp`,
+      intervalMs: this.#o.followIntervalMs ?? 20,
+      idleTimeoutMs: this.#o.followIdleMs ?? 4000,
+      maxBytes: MAX_FILE_BYTES,
+      listener: {
+        onData: (b) => listener.onData(b),
+        onComplete: (n) => {
+          done();
+          listener.onComplete(n);
+        },
+        onGone: (e) => {
+          done();
+          listener.onGone(e);
+        },
+      },
+    });
+    this.#followers.add(follower);
+    follower.start();
+    return () => {
+      done();
+      follower?.close();
+      follower = undefined;
+    };
   }
 
   status(): SourceStatus {
@@ -165,6 +238,7 @@ export class FolderSource implements Source {
     const last = this.#last;
     if (last && last.name === name && last.mtimeMs === info.mtimeMs && last.size === info.size && last.ino === info.ino) {
       this.#setStatus('ok');
+      await this.#checkWatched();
       return;
     }
     let text: string;
@@ -182,6 +256,23 @@ export class FolderSource implements Source {
       const snapshot: PlaylistSnapshot = { text, name, observedAt: Date.now() };
       this.#listener?.onPlaylist(snapshot);
     }
+    await this.#checkWatched();
+  }
+
+  /** The media playlists of a master: each reported when its text changes. A missing one is waited for. */
+  async #checkWatched(): Promise<void> {
+    for (const name of this.#watched) {
+      if (this.#closed) return;
+      const path = join(this.#root, ...name.split('/'));
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      const seen = this.#watchedSeen.get(name);
+      if (seen && seen.mtimeMs === info.mtimeMs && seen.size === info.size && seen.ino === info.ino) continue;
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text });
+      if (seen?.text !== text && !this.#closed) this.#listener?.onPlaylist({ text, name, observedAt: Date.now() });
+    }
   }
 
   async #findPlaylist(): Promise<{ name: string; info: Stats } | undefined> {
@@ -194,24 +285,59 @@ export class FolderSource implements Source {
         throw err;
       }
     }
-    let newest: { name: string; info: Stats } | undefined;
+    const found: Array<{ name: string; info: Stats }> = [];
     for (const name of await readdir(this.#root)) {
       if (!name.toLowerCase().endsWith('.m3u8')) continue;
       const info = await stat(join(this.#root, name)).catch(() => undefined);
-      if (!info?.isFile()) continue;
-      if (!newest || info.mtimeMs > newest.info.mtimeMs) newest = { name, info };
+      if (info?.isFile()) found.push({ name, info });
+    }
+    // The media playlists a master in the folder names are its renditions, not recordings of their own
+    // (ffmpeg's dash muxer rewrites media_N.m3u8 all the time, master.m3u8 once).
+    const renditions = new Set<string>();
+    for (const f of found) for (const ref of (await this.#masterRefs(f.name, f.info)) ?? []) renditions.add(ref);
+    let newest: { name: string; info: Stats } | undefined;
+    for (const f of found) {
+      if (renditions.has(f.name)) continue;
+      if (!newest || f.info.mtimeMs > newest.info.mtimeMs) newest = f;
     }
     return newest;
+  }
+
+  /** The playlists a master playlist names (relative to the root), or null for a media playlist. */
+  async #masterRefs(name: string, info: Stats): Promise<string[] | null> {
+    const known = this.#kinds.get(name);
+    if (known && (known.refs === null || known.mtimeMs === info.mtimeMs)) return known.refs;
+    let refs: string[] | null = null;
+    try {
+      const h = await open(join(this.#root, name), 'r');
+      try {
+        const buf = Buffer.alloc(KIND_PROBE_BYTES);
+        const { bytesRead } = await h.read(buf, 0, KIND_PROBE_BYTES, 0);
+        const text = buf.subarray(0, bytesRead).toString('utf8');
+        if (/^#EXT-X-STREAM-INF/m.test(text)) refs = masterPlaylistRefs(text);
+      } finally {
+        await h.close();
+      }
+    } catch {
+      return null;
+    }
+    if (this.#kinds.size > 1000) this.#kinds.clear();
+    this.#kinds.set(name, { mtimeMs: info.mtimeMs, refs });
+    return refs;
   }
 
   #openWatcher(): void {
     const watcher = watch(this.#root, {
       depth: 0,
       ignoreInitial: true,
-      // Only playlists matter: segments are read when a playlist lists them.
-      ignored: (path: string, stats?: Stats) => path !== this.#root && stats?.isDirectory() !== true && !path.toLowerCase().endsWith('.m3u8'),
+      // Playlists matter, and segments only while one is followed as it grows (LL-HLS): the others are read when a playlist lists them.
+      ignored: (path: string, stats?: Stats) =>
+        path !== this.#root && stats?.isDirectory() !== true && !path.toLowerCase().endsWith('.m3u8') && (this.#followers.size === 0 || !GROWING_FILE.test(path)),
     });
-    watcher.on('all', () => this.#kick());
+    watcher.on('all', (_event, path: string) => {
+      if (path.toLowerCase().endsWith('.m3u8') || path === this.#root) this.#kick();
+      else for (const f of this.#followers) f.kick();
+    });
     watcher.on('error', (err) => {
       this.#log.debug({ err }, 'file watcher error; the safety-net check keeps going');
       void this.#closeWatcher();

@@ -16,7 +16,7 @@ import type { SharecastError } from '../errors.js';
  *   go to `onStatus` and the source keeps retrying until closed.
  */
 export interface Source {
-  readonly kind: 'folder' | 'smb' | 'demo';
+  readonly kind: 'folder' | 'smb' | 'demo' | 'push';
   /** Safe to log and show: never holds a password. */
   readonly description: string;
   start(listener: SourceListener): Promise<void>;
@@ -25,6 +25,21 @@ export interface Source {
    * `uri` exactly as written in the playlist, relative to the playlist.
    */
   readSegment(uri: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Also follow these playlists (the media playlists a master playlist
+   * names, relative to the source's root), reported through onPlaylist
+   * under their names like the main one. Replaces the set given before.
+   * A source without it cannot relay a master playlist.
+   */
+  watchPlaylists?(names: readonly string[]): void;
+  /**
+   * Follows a segment OBS is still writing (LL-HLS): every new byte is passed
+   * on in order as it is written, then onComplete once the file is whole (for
+   * a folder: renamed into place). `uri` is relative to the source's root, as
+   * for readSegment. Returns a function that stops following. A source
+   * without it gives no parts.
+   */
+  follow?(uri: string, listener: GrowthListener): () => void;
   status(): SourceStatus;
   close(): Promise<void>;
 }
@@ -39,6 +54,16 @@ export interface PlaylistSnapshot {
   name: string;
   /** When the source saw this version (Date.now()). */
   observedAt: number;
+}
+
+/** What a followed, growing segment reports. Calls stop after onComplete or onGone. */
+export interface GrowthListener {
+  /** The next bytes of the file, in order from its first byte. */
+  onData(bytes: Uint8Array): void;
+  /** The file is complete: every byte (`size` in all) was passed to onData. */
+  onComplete(size: number): void;
+  /** The file went away, stopped growing, or cannot be read: what came so far may be incomplete. */
+  onGone(reason: SharecastError): void;
 }
 
 export interface SourceListener {

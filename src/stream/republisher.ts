@@ -1,11 +1,12 @@
 import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
 import { parseAppended, type ParsedVersion } from '../hls/parse-appended.js';
-import type { SourcePlaylist } from '../hls/playlist-model.js';
+import type { RenditionReport, SourcePlaylist } from '../hls/playlist-model.js';
 import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
 import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
-import { ChangeSignal } from './change-signal.js';
+import type { ChangeSignal } from './change-signal.js';
 import { InitSections, type PublishedInit } from './init-sections.js';
+import { PartPublisher, type ClosedOutSegment } from './part-publisher.js';
 import { readWithRetries } from './read-with-retries.js';
 import { extensionOf, type StoreEvent, type StoredBody, type StreamFiles } from './segment-store.js';
 import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
@@ -20,24 +21,40 @@ import {
   newTimeline,
   nextMsn,
   offlineTimeoutSeconds,
+  reportOf,
   servableNames,
+  setPreloadHint,
   type Timeline,
 } from './timeline.js';
 
 export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
 
-/** What changed in what viewers can fetch: lets an edge worker keep a replica. */
-export type PublishEvent = StoreEvent | { type: 'playlist'; stream: string; playlist: RenderedPlaylist | undefined };
+/** What changed in what viewers can fetch: lets an edge worker keep a replica. `file` is the playlist's public name. */
+export type PublishEvent = StoreEvent | { type: 'playlist'; stream: string; file: string; playlist: RenderedPlaylist | undefined };
 
 export interface RepublisherOptions {
+  /** Name in logs, metrics and the sequence store: the stream's, or stream~N for its other renditions. */
   name: string;
+  /** The stream's name in events. */
+  stream?: string;
+  /** The public name of this playlist under /hls/STREAM/ (index.m3u8, or media-N.m3u8 for a rendition of a master). */
+  file?: string;
+  /** Where the segments are read (and followed while they grow). */
   source: Source;
-  /** This stream's public files (names, bodies, pinning), in the shared segment store. */
+  /** The folder of this media playlist below the source's root ('' when it is the root's). */
+  dir?: string;
+  /** This playlist's public files (names, bodies, pinning), in the shared segment store. */
   files: StreamFiles;
   logger: Logger;
   metrics: RelayMetrics;
   windowSeconds: number;
   offlineAfterSeconds: number;
+  /** Publish LL-HLS parts when the source writes segments chunk by chunk (default true). */
+  lowLatency?: boolean;
+  /** Woken at every change (held requests of the whole stream wait on it). */
+  changed?: ChangeSignal;
+  /** The other renditions' edges, for EXT-X-RENDITION-REPORT. */
+  reports?: () => RenditionReport[];
   now?: () => number;
   /** Where the sequence numbers outlive a restart of sharecast (data dir); none in unit tests. */
   sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
@@ -49,18 +66,20 @@ export interface RepublisherOptions {
 const RETRY_DELAYS_MS = [50, 250];
 
 /**
- * Drives one stream: takes each new version of OBS's playlist from the
- * source, asks the source tracker (pure) what is new, reads those segments
- * whole, stores them (segment store), and asks the timeline (pure) for the
- * relay's next playlist, which it renders once per change.
+ * Drives one media playlist: takes each new version of OBS's playlist,
+ * asks the source tracker (pure) what is new, reads those segments whole (or
+ * takes them from the part publisher, which followed them as they grew),
+ * stores them (segment store), and asks the timeline (pure) for the relay's
+ * next playlist, which it renders once per change.
  */
 export class Republisher {
   readonly name: string;
-  readonly #o: Required<Omit<RepublisherOptions, 'now' | 'tickMs' | 'sequences'>> & { now: () => number; tickMs: number };
-  readonly #sequences: RepublisherOptions['sequences'];
+  readonly stream: string;
+  #file: string;
+  readonly #o: RepublisherOptions & { now: () => number; tickMs: number; dir: string };
   readonly #files: StreamFiles;
   readonly #inits = new InitSections();
-  readonly #changed = new ChangeSignal();
+  readonly #parts: PartPublisher;
   #savedMsn = -1;
   #tracker: SourceTracker = newSourceTracker();
   #timeline: Timeline;
@@ -80,29 +99,55 @@ export class Republisher {
 
   constructor(options: RepublisherOptions) {
     this.name = options.name;
-    this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250 };
+    this.stream = options.stream ?? options.name;
+    this.#file = options.file ?? 'index.m3u8';
+    this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250, dir: options.dir ?? '' };
     this.#files = options.files;
-    this.#sequences = options.sequences;
-    const saved = this.#sequences?.load(this.name);
+    const saved = this.#o.sequences?.load(this.name);
     const fresh = newTimeline(this.#o.now());
     // After a restart of sharecast, continue the sequence numbers (the first segment then gets a discontinuity).
     this.#timeline = saved ? { ...fresh, mediaSequence: saved.nextMsn, discontinuitySequence: saved.discontinuitySequence } : fresh;
+    this.#parts = new PartPublisher({
+      files: this.#files,
+      source: options.source,
+      logger: options.logger,
+      enabled: options.lowLatency !== false && options.source.follow !== undefined,
+      now: this.#o.now,
+      timeline: () => this.#timeline,
+      commit: (t) => this.#commit(t),
+      afterSkip: () => this.#skipped,
+      publishClosedOut: (seg) => this.#publishClosedOut(seg),
+    });
     this.#o.metrics.online.set({ stream: this.name }, 0);
   }
 
-  async start(): Promise<void> {
+  /** The public name of this playlist under /hls/STREAM/. */
+  get file(): string {
+    return this.#file;
+  }
+
+  /** Renames the playlist (a stream's only playlist becomes a rendition of a master). */
+  setFile(file: string): void {
+    if (file === this.#file) return;
+    this.#file = file;
+    this.#render();
+  }
+
+  /** Where this media playlist's segments are, below the source's root. */
+  setDir(dir: string): void {
+    this.#o.dir = dir;
+  }
+
+  /** Starts the timer that takes the stream offline when it goes quiet. The caller feeds it playlist versions. */
+  start(): void {
     this.#timer = setInterval(() => this.tick(), this.#o.tickMs);
     this.#timer.unref();
-    await this.#o.source.start({
-      onPlaylist: (s) => this.#onPlaylist(s),
-      onStatus: (s) => this.#onSourceStatus(s),
-    });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    await this.#o.source.close();
+    this.#parts.close();
     await this.#draining;
   }
 
@@ -123,7 +168,7 @@ export class Republisher {
    */
   observe(listener: (e: PublishEvent) => void): () => void {
     const off = this.#files.observe(listener);
-    listener({ type: 'playlist', stream: this.name, playlist: this.#rendered });
+    listener({ type: 'playlist', stream: this.stream, file: this.file, playlist: this.#rendered });
     this.#playlistObservers.add(listener);
     return () => {
       off();
@@ -136,14 +181,9 @@ export class Republisher {
     return this.#rendered;
   }
 
-  /** A segment or init section by its public name. No I/O. */
+  /** A segment, part or init section by its public name. No I/O. */
   lookup(file: string): StoredBody | undefined {
     return this.#files.get(file);
-  }
-
-  /** Calls `wake` once at the next change of the playlist or of the bodies (held requests). */
-  waitForChange(wake: () => void): () => void {
-    return this.#changed.wait(wake);
   }
 
   get timeline(): Timeline {
@@ -154,11 +194,16 @@ export class Republisher {
     return this.#timeline.live;
   }
 
-  status(): StreamStatus {
+  /** This playlist as another rendition's EXT-X-RENDITION-REPORT. */
+  report(): RenditionReport {
+    return reportOf(this.#timeline, this.file);
+  }
+
+  status(source: Source = this.#o.source): StreamStatus {
     return streamStatus({
-      name: this.name,
+      name: this.stream,
       timeline: this.#timeline,
-      source: this.#o.source,
+      source,
       playlistError: this.#playlistError,
       offlineAfterSeconds: offlineTimeoutSeconds(this.#timeline, this.#o),
     });
@@ -167,13 +212,12 @@ export class Republisher {
   /** Checks for going offline and for retired segments whose grace period is over. Called by a timer. */
   tick(): void {
     const now = this.#o.now();
-    let t = this.#timeline;
-    if (isStale(t, now, this.#o)) {
-      this.#o.logger.info({ quietSeconds: offlineTimeoutSeconds(t, this.#o) }, 'no new segment for a while: stream offline');
-      t = goOffline(t, now);
+    if (isStale(this.#timeline, now, this.#o)) {
+      this.#o.logger.info({ quietSeconds: offlineTimeoutSeconds(this.#timeline, this.#o) }, 'no new segment for a while: stream offline');
+      this.#parts.closeOut('the stream went quiet');
+      this.#commit(goOffline(this.#timeline, now));
     }
-    t = expireRetired(t, now);
-    this.#commit(t);
+    this.#commit(expireRetired(this.#timeline, now));
   }
 
   /** Whether OBS's playlist said it is finished. */
@@ -181,7 +225,8 @@ export class Republisher {
     return this.#sourceEnded;
   }
 
-  #onSourceStatus(s: SourceStatus): void {
+  /** A status change of the source. */
+  onSourceStatus(s: SourceStatus): void {
     if (s.state === 'error') {
       this.#o.metrics.sourceErrors.inc({ stream: this.name, code: s.error?.code ?? ErrorCode.SourceUnavailable });
     }
@@ -191,7 +236,8 @@ export class Republisher {
     }
   }
 
-  #onPlaylist(snapshot: PlaylistSnapshot): void {
+  /** A new version of this media playlist. Versions are processed in order; only the newest waiting one is kept. */
+  onPlaylist(snapshot: PlaylistSnapshot): void {
     if (this.#closed) return;
     this.#pending = snapshot;
     if (this.#draining === null) this.#draining = this.#drain();
@@ -231,8 +277,10 @@ export class Republisher {
     this.#playlistError = null;
     const plan = planIngest(this.#tracker, snapshot.name, playlist, this.#o.windowSeconds);
     this.#tracker = plan.tracker;
-    if (plan.restarted && this.#timeline.segments.length > 0) {
-      this.#o.logger.info({ file: snapshot.name }, 'OBS started a new recording: continuing after a discontinuity');
+    if (plan.restarted) {
+      // A segment followed from the run that ended will never be listed: what of it is public becomes a segment.
+      this.#parts.closeOut('OBS started again');
+      if (this.#timeline.segments.length > 0) this.#o.logger.info({ file: snapshot.name }, 'OBS started a new recording: continuing after a discontinuity');
     }
     for (const item of plan.items) {
       if (this.#closed) return;
@@ -242,29 +290,37 @@ export class Republisher {
     this.#sourceEnded = plan.ended;
     if (plan.ended && this.#timeline.live && this.#pending === null) {
       this.#o.logger.info('OBS ended the stream (EXT-X-ENDLIST): stream offline');
+      this.#parts.closeOut('OBS ended the stream');
       this.#commit(goOffline(this.#timeline, this.#o.now()));
     }
+    if (!plan.ended) this.#parts.expect(this.#lastIngested, this.#o.dir);
   }
+
+  /** The newest segment taken from the source, to predict the next one's name. */
+  #lastIngested: { uri: string; epoch: number; init: PublishedInit } | undefined;
 
   /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
     const { metrics, logger } = this.#o;
     try {
       const init = item.mapUri === undefined ? undefined : await this.#initFor(item.epoch, item.mapUri);
-      const bytes = await this.#read(item.uri);
+      // A segment followed while it grew: its parts are public already; the rest of its bytes come from the follow.
+      const grown = await this.#parts.take(item);
+      const bytes = grown ? undefined : await this.#read(item.uri);
       const now = this.#o.now();
-      const name = this.#files.segmentName(nextMsn(this.#timeline), extensionOf(item.uri, '.ts'));
       // The init section is (re)pinned with every segment that uses it: it was unpinned if it left the window, or never stored if its first segment failed.
       if (init !== undefined) this.#files.put(init.name, init.body.bytes, now);
-      const body = this.#files.put(name, bytes, now);
+      const name = this.#files.segmentName(nextMsn(this.#timeline), extensionOf(item.uri, '.ts'));
+      const body = grown ? grown.complete(now) : this.#files.put(name, bytes as Uint8Array, now);
       const next = appendSegment(
         this.#timeline,
         {
-          name,
-          duration: item.duration,
+          name: grown ? grown.name : name,
+          duration: grown?.duration ?? item.duration,
           discontinuity: item.discontinuity || afterSkip,
           ...(init !== undefined ? { mapName: init.name } : {}),
           ...(item.programDateTime !== undefined ? { programDateTime: item.programDateTime } : {}),
+          ...(grown ? { parts: grown.parts } : {}),
           byteLength: body.bytes.byteLength,
           sourceTargetDuration: playlist.targetDuration,
           sourceVersion: playlist.version,
@@ -279,7 +335,10 @@ export class Republisher {
           "a segment is longer than the target duration: raising it (set OBS's keyframe interval to hls_time or less)",
         );
       }
-      this.#commit(next);
+      this.#commit(this.#hintNextSegment(next, item.uri));
+      if (init !== undefined) this.#lastIngested = { uri: item.uri, epoch: item.epoch, init };
+      // Only what of the segment was public: what follows it is not continuous.
+      if (grown?.duration !== undefined) return false;
       metrics.segmentsIngested.inc({ stream: this.name });
       metrics.bytesIngested.inc({ stream: this.name }, body.bytes.byteLength);
       metrics.relayLag.observe({ stream: this.name }, Math.max(0, now - snapshot.observedAt) / 1000);
@@ -294,6 +353,26 @@ export class Republisher {
     }
   }
 
+  /** With parts on, the next part to come is the first of the next segment (EXT-X-PRELOAD-HINT). */
+  #hintNextSegment(t: Timeline, uri: string): Timeline {
+    return t.parts ? setPreloadHint(t, this.#files.partName(nextMsn(t), 0, extensionOf(uri, '.m4s'))) : t;
+  }
+
+  /** A segment that was being written when OBS went away: the parts of it that were public. */
+  #publishClosedOut(seg: ClosedOutSegment): void {
+    const t = this.#timeline;
+    const now = this.#o.now();
+    this.#commit(
+      appendSegment(
+        t,
+        { name: seg.name, duration: seg.duration, discontinuity: false, mapName: seg.mapName, parts: seg.parts, byteLength: seg.body.bytes.byteLength, sourceTargetDuration: t.targetDuration, sourceVersion: t.version, independentSegments: t.independentSegments },
+        now,
+        this.#o,
+      ),
+    );
+    this.#skipped = true;
+  }
+
   /** The public init section for one of OBS's init files, read the first time it is used in this OBS run. */
   async #initFor(epoch: number, uri: string): Promise<PublishedInit> {
     const known = this.#inits.find(epoch, uri);
@@ -305,8 +384,14 @@ export class Republisher {
     return init;
   }
 
+  /** A URI from this playlist as a path below the source's root. */
+  #sourcePath(uri: string): string {
+    return this.#o.dir === '' ? uri : `${this.#o.dir}/${uri}`;
+  }
+
   #read(uri: string): Promise<Uint8Array> {
-    return readWithRetries(() => this.#o.source.readSegment(uri), { delaysMs: RETRY_DELAYS_MS, stopped: () => this.#closed });
+    const path = this.#sourcePath(uri);
+    return readWithRetries(() => this.#o.source.readSegment(path), { delaysMs: RETRY_DELAYS_MS, stopped: () => this.#closed });
   }
 
   /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
@@ -314,17 +399,17 @@ export class Republisher {
     const prev = this.#timeline;
     if (next === prev) return;
     this.#timeline = next;
-    if (next.retired !== prev.retired || next.segments !== prev.segments) this.#files.keep(servableNames(next));
-    if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence) this.#render();
+    if (next.retired !== prev.retired || next.segments !== prev.segments || next.parts?.pending !== prev.parts?.pending) this.#files.keep(servableNames(next));
+    if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence || next.parts !== prev.parts) this.#render();
     const upcoming = nextMsn(next);
-    if (this.#sequences && upcoming !== this.#savedMsn) {
+    if (this.#o.sequences && upcoming !== this.#savedMsn) {
       this.#savedMsn = upcoming;
       // One small atomic write per new segment; a discontinuity may follow, so count one in advance.
-      this.#sequences.save(this.name, { nextMsn: upcoming, discontinuitySequence: next.discontinuitySequence + next.segments.filter((s) => s.discontinuity).length });
+      this.#o.sequences.save(this.name, { nextMsn: upcoming, discontinuitySequence: next.discontinuitySequence + next.segments.filter((s) => s.discontinuity).length });
     }
     if (next.live !== prev.live) {
       this.#o.metrics.online.set({ stream: this.name }, next.live ? 1 : 0);
-      const event: StreamEvent = { type: next.live ? 'online' : 'offline', stream: this.name, at: next.since };
+      const event: StreamEvent = { type: next.live ? 'online' : 'offline', stream: this.stream, at: next.since };
       if (next.live) this.#o.logger.info('stream online');
       for (const l of this.#listeners) {
         try {
@@ -337,8 +422,8 @@ export class Republisher {
   }
 
   #render(): void {
-    this.#rendered = servedPlaylist(this.#timeline, this.#o.now());
-    const event: PublishEvent = { type: 'playlist', stream: this.name, playlist: this.#rendered };
+    this.#rendered = servedPlaylist(this.#timeline, this.#o.now(), this.#o.reports?.() ?? []);
+    const event: PublishEvent = { type: 'playlist', stream: this.stream, file: this.file, playlist: this.#rendered };
     for (const o of this.#playlistObservers) {
       try {
         o(event);
@@ -346,6 +431,6 @@ export class Republisher {
         this.#o.logger.error({ err }, 'publish observer failed');
       }
     }
-    this.#changed.notify();
+    this.#o.changed?.notify();
   }
 }

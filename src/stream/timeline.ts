@@ -1,4 +1,5 @@
-import type { MediaPlaylist, PublishedSegment } from '../hls/playlist-model.js';
+import type { PlaylistEdge } from '../hls/blocking-reload.js';
+import type { LowLatency, MediaPlaylist, PendingSegment, PublishedPart, PublishedSegment, RenditionReport } from '../hls/playlist-model.js';
 
 /**
  * The relay's own live playlist, as data. Every change is a pure function
@@ -29,6 +30,20 @@ export interface Timeline {
   lastSegmentAt: number | null;
   /** Longest the playlist has been, in seconds (for how long retired segments stay). */
   longestPlaylistSeconds: number;
+  /** LL-HLS: set once the stream is published part by part. */
+  parts: PartState | null;
+}
+
+/** The LL-HLS state of a timeline. */
+export interface PartState {
+  /** EXT-X-PART-INF:PART-TARGET, fixed once set. */
+  partTarget: number;
+  /** The segment being written, of which some parts are public. */
+  pending: PendingSegment | null;
+  /** Public name of the next part (EXT-X-PRELOAD-HINT). */
+  preloadHint: string | null;
+  /** When the newest part became public. */
+  lastPartAt: number | null;
 }
 
 export interface WindowOptions {
@@ -62,6 +77,7 @@ export function newTimeline(now: number): Timeline {
     since: now,
     lastSegmentAt: null,
     longestPlaylistSeconds: 0,
+    parts: null,
   };
 }
 
@@ -82,7 +98,6 @@ function windowSeconds(t: Timeline): number {
  * than its hls_time), which hls.js and AVPlayer tolerate better than a lie.
  */
 export function appendSegment(t: Timeline, seg: NewSegment, now: number, opts: WindowOptions): Timeline {
-  const resuming = !t.live && t.segments.length > 0;
   const needed = Math.max(1, Math.round(seg.duration));
   const targetDuration = t.live && t.targetDuration > 0
     ? Math.max(t.targetDuration, needed)
@@ -91,14 +106,13 @@ export function appendSegment(t: Timeline, seg: NewSegment, now: number, opts: W
     msn: nextMsn(t),
     name: seg.name,
     duration: seg.duration,
-    // A discontinuity before the very first segment of a stream means nothing; an empty window
-    // with a media sequence above 0 is a restart of sharecast itself, which breaks the timestamps.
-    discontinuity: t.segments.length === 0 && t.retired.length === 0 ? t.mediaSequence > 0 : seg.discontinuity || resuming,
+    discontinuity: t.parts?.pending?.msn === nextMsn(t) ? t.parts.pending.discontinuity : leadingDiscontinuity(t, seg.discontinuity),
     byteLength: seg.byteLength,
     publishedAt: now,
   };
   if (seg.mapName !== undefined) published.mapName = seg.mapName;
   if (seg.programDateTime !== undefined) published.programDateTime = seg.programDateTime;
+  if (seg.parts !== undefined && seg.parts.length > 0) published.parts = seg.parts;
   const next: Timeline = {
     ...t,
     targetDuration,
@@ -108,8 +122,22 @@ export function appendSegment(t: Timeline, seg: NewSegment, now: number, opts: W
     live: true,
     since: t.live ? t.since : now,
     lastSegmentAt: now,
+    // The segment being written is the one just published: its parts now belong to it.
+    parts: t.parts && { ...t.parts, pending: null },
   };
   return trimWindow(next, now, opts);
+}
+
+/**
+ * Whether the next segment starts after a discontinuity: when asked, and
+ * always when the stream comes back after being offline. A discontinuity
+ * before the very first segment of a stream means nothing; an empty window
+ * with a media sequence above 0 is a restart of sharecast itself, which
+ * breaks the timestamps.
+ */
+function leadingDiscontinuity(t: Timeline, requested: boolean): boolean {
+  if (t.segments.length === 0 && t.retired.length === 0) return t.mediaSequence > 0;
+  return requested || !t.live;
 }
 
 /** Moves the oldest segments out while what stays still covers the window. */
@@ -152,12 +180,13 @@ export function offlineTimeoutSeconds(t: Timeline, opts: OfflineOptions): number
 
 /** Whether a live stream has gone quiet for too long. */
 export function isStale(t: Timeline, now: number, opts: OfflineOptions): boolean {
-  return t.live && t.lastSegmentAt !== null && now - t.lastSegmentAt >= offlineTimeoutSeconds(t, opts) * 1000;
+  const last = Math.max(t.lastSegmentAt ?? -Infinity, t.parts?.lastPartAt ?? -Infinity);
+  return t.live && Number.isFinite(last) && now - last >= offlineTimeoutSeconds(t, opts) * 1000;
 }
 
 /** Ends the playlist (EXT-X-ENDLIST). The window stays as it is, so late viewers can still play it out. */
 export function goOffline(t: Timeline, now: number): Timeline {
-  return t.live ? { ...t, live: false, since: now } : t;
+  return t.live ? { ...t, live: false, since: now, parts: t.parts && { ...t.parts, pending: null, preloadHint: null } } : t;
 }
 
 /** Every name a viewer may fetch now: the window, then the retired ones. */
@@ -166,6 +195,12 @@ export function servableNames(t: Timeline): string[] {
   for (const s of t.segments) {
     names.push(s.name);
     if (s.mapName !== undefined) names.push(s.mapName);
+    if (s.parts) for (const p of s.parts) names.push(p.name);
+  }
+  const pending = t.parts?.pending;
+  if (pending) {
+    for (const p of pending.parts) names.push(p.name);
+    if (pending.mapName !== undefined) names.push(pending.mapName);
   }
   for (const r of t.retired) {
     names.push(r.segment.name);
@@ -174,9 +209,63 @@ export function servableNames(t: Timeline): string[] {
   return names;
 }
 
-/** The playlist viewers get from this timeline. */
-export function mediaPlaylistOf(t: Timeline): MediaPlaylist {
+/** Turns on LL-HLS parts with this PART-TARGET (seconds). The target never changes after. */
+export function enableParts(t: Timeline, partTarget: number): Timeline {
+  if (t.parts) return t;
+  return { ...t, parts: { partTarget, pending: null, preloadHint: null, lastPartAt: null } };
+}
+
+/**
+ * Adds a part of the segment being written (the one that will get the next
+ * media sequence number). `preloadHint` names the part after it. The first
+ * part carries the segment's discontinuity and init section.
+ */
+export function appendPart(t: Timeline, part: PublishedPart, o: { discontinuity: boolean; mapName?: string; preloadHint: string | null }, now: number): Timeline {
+  if (!t.parts) throw new Error('parts are not enabled');
+  const msn = nextMsn(t);
+  const prev = t.parts.pending?.msn === msn ? t.parts.pending : null;
+  const pending: PendingSegment = prev
+    ? { ...prev, parts: [...prev.parts, part] }
+    : { msn, parts: [part], discontinuity: leadingDiscontinuity(t, o.discontinuity), ...(o.mapName !== undefined ? { mapName: o.mapName } : {}) };
+  return { ...t, live: true, since: t.live ? t.since : now, parts: { ...t.parts, pending, preloadHint: o.preloadHint, lastPartAt: now } };
+}
+
+/** Names the next part (EXT-X-PRELOAD-HINT), or none. */
+export function setPreloadHint(t: Timeline, hint: string | null): Timeline {
+  if (!t.parts || t.parts.preloadHint === hint) return t;
+  return { ...t, parts: { ...t.parts, preloadHint: hint } };
+}
+
+/** The parts of the segment being written that are public, in order (empty without parts). */
+export function pendingParts(t: Timeline): readonly PublishedPart[] {
+  const p = t.parts?.pending;
+  return p && p.msn === nextMsn(t) ? p.parts : [];
+}
+
+/** Where this timeline's live edge stands, for blocking reloads and rendition reports. */
+export function edgeOf(t: Timeline): PlaylistEdge {
   return {
+    lastMsn: t.mediaSequence + t.segments.length - 1,
+    lastSegmentParts: t.segments.at(-1)?.parts?.length ?? 0,
+    partsInProgress: pendingParts(t).length,
+    endList: !t.live,
+    canBlockReload: t.parts !== null,
+  };
+}
+
+/** This timeline as another rendition's EXT-X-RENDITION-REPORT (RFC 8216bis 4.4.5.4). */
+export function reportOf(t: Timeline, uri: string): RenditionReport {
+  const e = edgeOf(t);
+  if (e.partsInProgress > 0) return { uri, lastMsn: e.lastMsn + 1, lastPart: e.partsInProgress - 1 };
+  return e.lastSegmentParts > 0 ? { uri, lastMsn: e.lastMsn, lastPart: e.lastSegmentParts - 1 } : { uri, lastMsn: e.lastMsn };
+}
+
+/** Parts are listed for the segments within three target durations of the live edge (RFC 8216bis 6.2.2). */
+const PART_WINDOW_TARGET_DURATIONS = 3;
+
+/** The playlist viewers get from this timeline; `reports` are the other renditions' edges. */
+export function mediaPlaylistOf(t: Timeline, reports: readonly RenditionReport[] = []): MediaPlaylist {
+  const p: MediaPlaylist = {
     version: t.version,
     targetDuration: t.targetDuration,
     mediaSequence: t.mediaSequence,
@@ -185,4 +274,17 @@ export function mediaPlaylistOf(t: Timeline): MediaPlaylist {
     segments: t.segments,
     endList: !t.live,
   };
+  if (t.parts) {
+    const ll: LowLatency = {
+      partTarget: t.parts.partTarget,
+      partHoldBack: 3 * t.parts.partTarget,
+      canSkipUntil: 6 * t.targetDuration,
+      partWindowSeconds: PART_WINDOW_TARGET_DURATIONS * t.targetDuration,
+      pending: t.parts.pending && t.parts.pending.msn === nextMsn(t) ? t.parts.pending : null,
+      preloadHint: t.parts.preloadHint,
+      renditionReports: reports,
+    };
+    p.lowLatency = ll;
+  }
+  return p;
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../log/logger.js';
 import type { RelayMetrics } from '../../metrics/relay-metrics.js';
-import type { Republisher } from '../../stream/republisher.js';
+import type { Stream } from '../../stream/stream.js';
 import type { PlaylistClient } from '../hls-handler.js';
 import type { FromEdge, ToEdge } from './edge-messages.js';
 
@@ -15,7 +15,7 @@ export interface EdgePoolOptions {
   port: number;
   /** The main process's private socket, where workers pass what they do not answer. */
   socketPath: string;
-  streams: Republisher[];
+  streams: Stream[];
   metrics: RelayMetrics;
   onPlaylistRequest?: ((client: PlaylistClient, stream: string) => void) | undefined;
   logger: Logger;

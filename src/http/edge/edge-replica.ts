@@ -5,11 +5,11 @@ import type { ServableStream } from '../hls-handler.js';
 import type { ToEdge } from './edge-messages.js';
 
 class ReplicaStream implements ServableStream {
-  current: RenderedPlaylist | undefined;
+  readonly playlists = new Map<string, RenderedPlaylist>();
   readonly bodies = new Map<string, StoredBody>();
 
-  playlist(): RenderedPlaylist | undefined {
-    return this.current;
+  playlist(file: string): RenderedPlaylist | undefined {
+    return this.playlists.get(file);
   }
 
   lookup(file: string): StoredBody | undefined {
@@ -17,6 +17,12 @@ class ReplicaStream implements ServableStream {
   }
 
   readonly changed = new ChangeSignal();
+
+  preloadHints(): string[] {
+    const hints: string[] = [];
+    for (const p of this.playlists.values()) if (p.preloadHint !== undefined) hints.push(p.preloadHint);
+    return hints;
+  }
 
   waitForChange(wake: () => void): () => void {
     return this.changed.wait(wake);
@@ -26,6 +32,15 @@ class ReplicaStream implements ServableStream {
 /** IPC copies arrive as Uint8Array; serve them as Buffers without copying again. */
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A rendered playlist as it arrives over IPC: its bodies as Buffers again. */
+function revive(p: RenderedPlaylist): RenderedPlaylist {
+  const out: RenderedPlaylist = { ...p, body: asBuffer(p.body) };
+  if (p.blocking) out.blocking = { ...p.blocking, body: asBuffer(p.blocking.body) };
+  if (p.delta) out.delta = { ...p.delta, body: asBuffer(p.delta.body) };
+  if (p.deltaBlocking) out.deltaBlocking = { ...p.deltaBlocking, body: asBuffer(p.deltaBlocking.body) };
+  return out;
 }
 
 /**
@@ -52,7 +67,8 @@ export class EdgeReplica {
     }
     switch (m.type) {
       case 'playlist':
-        s.current = m.playlist && { ...m.playlist, body: asBuffer(m.playlist.body) };
+        if (m.playlist) s.playlists.set(m.file, revive(m.playlist));
+        else s.playlists.delete(m.file);
         break;
       case 'body':
         s.bodies.set(m.name, { ...m.body, bytes: asBuffer(m.body.bytes) });

@@ -26,6 +26,10 @@ class HandStream implements ServableStream {
     return this.changed.wait(wake);
   }
 
+  preloadHints(): string[] {
+    return this.current?.preloadHint !== undefined ? [this.current.preloadHint] : [];
+  }
+
   /** A new playlist version at live edge `lastMsn` (with `parts` parts of the next segment). */
   show(lastMsn: number, o: { parts?: number; hint?: string; canBlock?: boolean; holdLimitMs?: number } = {}): void {
     const body = Buffer.from(`#EXTM3U\n#lastMsn ${lastMsn} parts ${o.parts ?? 0}\n`);

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { ErrorCode } from '../../../src/errors.js';
 import { RelayMetrics } from '../../../src/metrics/relay-metrics.js';
 import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
-import { Republisher, type StreamEvent } from '../../../src/stream/republisher.js';
+import type { StreamEvent } from '../../../src/stream/republisher.js';
+import { Stream } from '../../../src/stream/stream.js';
 import { SegmentStore } from '../../../src/stream/segment-store.js';
 import { FakeSource } from '../../fakes/fake-source.js';
 import { nullLogger } from '../../fakes/null-logger.js';
@@ -41,10 +42,11 @@ async function setup(opts: { windowSeconds?: number; offlineAfterSeconds?: numbe
   const source = new FakeSource(clock);
   const store = new SegmentStore({ maxBytes: 64 * 1024 * 1024 });
   const events: StreamEvent[] = [];
-  const rep = new Republisher({
+  const rep = new Stream({
     name: 'live',
     source,
-    files: store.stream('live', 'run1'),
+    store,
+    runId: 'run1',
     logger: nullLogger,
     metrics: new RelayMetrics({ processMetrics: false }),
     windowSeconds: opts.windowSeconds ?? 12,
@@ -202,7 +204,7 @@ describe('Republisher (fake source, fake clock)', () => {
     await pushAndWait(m3u8(0, range(0, 3), { endList: true }), 4);
     await until(() => !rep.status().online, 'offline');
     assert.match(text(), /run1-3\.ts\n#EXT-X-ENDLIST\n$/);
-    assert.equal(rep.sourceEnded, true);
+    assert.equal(rep.main.sourceEnded, true);
     // OBS starts again, reusing its names from 0.
     clock.now += 60_000;
     source.write('stream0.ts', 'new recording, first segment');
