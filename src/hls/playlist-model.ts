@@ -82,8 +82,8 @@ export interface LowLatency {
   partHoldBack: number;
   /** EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL, seconds (at least 6 x target duration). */
   canSkipUntil: number;
-  /** Parts are listed for the segments in this many seconds at the live edge. */
-  partWindowSeconds: number;
+  /** Parts are listed for this many complete segments at the live edge (and the one being written). */
+  partSegments: number;
   pending: PendingSegment | null;
   /** EXT-X-PRELOAD-HINT:TYPE=PART: the public name of the next part. */
   preloadHint: string | null;

@@ -37,8 +37,8 @@ export function renderMediaPlaylist(t: MediaPlaylist, o: RenderOptions = {}): st
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${t.mediaSequence}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${t.discontinuitySequence}`);
   if (t.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
-  // Parts are listed for the segments that end within the part window of the live edge.
-  const partsFrom = ll ? partWindowStart(t.segments, ll.partWindowSeconds) : t.segments.length;
+  // Parts are listed for the last few segments only (RFC 8216bis 6.2.2: none beyond three target durations from the end).
+  const partsFrom = ll ? Math.max(0, t.segments.length - ll.partSegments) : t.segments.length;
   let currentMap: string | undefined = skipped > 0 ? t.segments[skipped - 1]?.mapName : undefined;
   const mapLine = (mapName: string | undefined, discontinuity: boolean, first: boolean) => {
     if (mapName !== undefined && (mapName !== currentMap || discontinuity || first)) lines.push(`#EXT-X-MAP:URI="${mapName}"`);
@@ -70,17 +70,6 @@ export function renderMediaPlaylist(t: MediaPlaylist, o: RenderOptions = {}): st
 
 function partLine(p: PublishedPart): string {
   return `#EXT-X-PART:DURATION=${formatDuration(p.duration)},URI="${p.name}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
-}
-
-/** Index of the first segment that ends within `seconds` of the live edge. */
-function partWindowStart(segments: readonly PublishedSegment[], seconds: number): number {
-  let total = 0;
-  let i = segments.length;
-  while (i > 0 && total < seconds) {
-    i -= 1;
-    total += (segments[i] as PublishedSegment).duration;
-  }
-  return i;
 }
 
 /**

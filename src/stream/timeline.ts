@@ -260,8 +260,12 @@ export function reportOf(t: Timeline, uri: string): RenditionReport {
   return e.lastSegmentParts > 0 ? { uri, lastMsn: e.lastMsn, lastPart: e.lastSegmentParts - 1 } : { uri, lastMsn: e.lastMsn };
 }
 
-/** Parts are listed for the segments within three target durations of the live edge (RFC 8216bis 6.2.2). */
-const PART_WINDOW_TARGET_DURATIONS = 3;
+/**
+ * Parts are listed for the last two complete segments and the one being
+ * written, as gohlslib does: well inside RFC 8216bis 6.2.2's three target
+ * durations, however long the segments are.
+ */
+const PART_SEGMENTS = 2;
 
 /** The playlist viewers get from this timeline; `reports` are the other renditions' edges. */
 export function mediaPlaylistOf(t: Timeline, reports: readonly RenditionReport[] = []): MediaPlaylist {
@@ -279,7 +283,7 @@ export function mediaPlaylistOf(t: Timeline, reports: readonly RenditionReport[]
       partTarget: t.parts.partTarget,
       partHoldBack: 3 * t.parts.partTarget,
       canSkipUntil: 6 * t.targetDuration,
-      partWindowSeconds: PART_WINDOW_TARGET_DURATIONS * t.targetDuration,
+      partSegments: PART_SEGMENTS,
       pending: t.parts.pending && t.parts.pending.msn === nextMsn(t) ? t.parts.pending : null,
       preloadHint: t.parts.preloadHint,
       renditionReports: reports,

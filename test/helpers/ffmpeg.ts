@@ -18,6 +18,16 @@ export interface ObsOptions {
   duration?: number;
   /** Extra ffmpeg arguments placed before the output. */
   extra?: string[];
+  /**
+   * 'dash': ffmpeg's dash muxer in streaming mode, as the README's lowest-delay
+   * recipe sets OBS up: chunked CMAF segments growing as NAME.tmp, master.m3u8
+   * and media_N.m3u8 (video and audio apart). Default 'hls'.
+   */
+  muxer?: 'hls' | 'dash';
+  /** dash: the CMAF chunk duration (frag_duration), default 0.2 s. */
+  fragDuration?: number;
+  /** dash: delete the files when ffmpeg exits (remove_at_exit), default false. */
+  removeAtExit?: boolean;
 }
 
 export interface Obs {
@@ -31,7 +41,28 @@ export interface Obs {
   stderr(): string;
 }
 
+/** The ffmpeg arguments of the README's lowest-delay recipe: the dash muxer writing chunked CMAF. */
+export function dashArgs(o: ObsOptions): string[] {
+  const hlsTime = o.hlsTime ?? 1;
+  const fps = 30;
+  const dur = o.duration === undefined ? '' : `:duration=${o.duration}`;
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=${o.size ?? '320x180'}:rate=${fps}${dur}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000${dur}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+    '-g', String(fps * hlsTime), '-keyint_min', String(fps * hlsTime), '-sc_threshold', '0', '-b:v', '300k',
+    '-c:a', 'aac', '-b:a', '48k',
+    ...(o.extra ?? []),
+    '-f', 'dash', '-seg_duration', String(hlsTime), '-frag_duration', String(o.fragDuration ?? 0.2), '-frag_type', 'duration',
+    '-streaming', '1', '-ldash', '1', '-use_template', '1', '-use_timeline', '0', '-hls_playlist', '1',
+    '-window_size', String(o.listSize ?? 10), '-remove_at_exit', o.removeAtExit ? '1' : '0',
+    join(o.dir, 'stream.mpd'),
+  ];
+}
+
 export function ffmpegArgs(o: ObsOptions): string[] {
+  if (o.muxer === 'dash') return dashArgs(o);
   const playlist = o.playlist ?? 'stream.m3u8';
   const base = playlist.replace(/\.m3u8$/i, '');
   const fmp4 = o.segmentType === 'fmp4';
@@ -81,7 +112,7 @@ export function startObs(o: ObsOptions): Obs {
   };
   return {
     process: child,
-    playlistPath: join(o.dir, o.playlist ?? 'stream.m3u8'),
+    playlistPath: join(o.dir, o.muxer === 'dash' ? 'stream.mpd' : (o.playlist ?? 'stream.m3u8')),
     stop: () => end('SIGINT'),
     kill: () => end('SIGKILL'),
     exited,
