@@ -139,6 +139,8 @@ describe('LL-HLS from ffmpeg\'s dash muxer (folder source)', { timeout: 120_000 
   });
 
   it('gives a delta update for _HLS_skip=YES', async () => {
+    // Only segments older than CAN-SKIP-UNTIL (6 target durations) can be skipped: wait for a window longer than that.
+    await waitFor('a window longer than CAN-SKIP-UNTIL', async () => readPlaylist(await text('/hls/live/media-0.m3u8')).segments.length >= 8, 30_000);
     const full = await text('/hls/live/media-0.m3u8');
     const delta = await text('/hls/live/media-0.m3u8?_HLS_skip=YES');
     assert.match(delta, /#EXT-X-SKIP:SKIPPED-SEGMENTS=\d+/);
