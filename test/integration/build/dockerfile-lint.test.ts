@@ -18,7 +18,7 @@ import { isIgnored, parseDockerignore } from '../../../scripts/arm/dockerignore.
 import { OPTIONS, envName } from '../../../src/config/options.js';
 import { findStage, lastInstruction, parseDockerfile, stageEnv, type DockerStage, type DockerfileModel } from '../../../scripts/arm/dockerfile-model.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const read = (rel: string) => readFileSync(join(REPO, rel), 'utf8');
 
 const DOCKERFILE = 'Dockerfile.armv7';
