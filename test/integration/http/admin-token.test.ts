@@ -27,7 +27,7 @@ describe('admin token resolution', () => {
   it('uses the configured token and stores nothing', async () => {
     const d = dir();
     const printed: string[] = [];
-    const t = await resolveAdminToken({ configured: 'configured-token-123456', dataDir: d, logger: capturingLogger().logger, print: (l) => printed.push(l) });
+    const t = await resolveAdminToken({ adminToken: 'configured-token-123456', dataDir: d, logger: capturingLogger().logger, print: (l) => printed.push(l) });
     assert.deepEqual({ token: t.token, origin: t.origin }, { token: 'configured-token-123456', origin: 'config' });
     assert.throws(() => statSync(join(d, ADMIN_TOKEN_FILE)));
     assert.deepEqual(printed, []);
@@ -37,7 +37,7 @@ describe('admin token resolution', () => {
     const d = join(dir(), 'not-yet-there');
     const printed: string[] = [];
     const log = capturingLogger();
-    const first = await resolveAdminToken({ configured: undefined, dataDir: d, logger: log.logger, print: (l) => printed.push(l) });
+    const first = await resolveAdminToken({ adminToken: undefined, dataDir: d, logger: log.logger, print: (l) => printed.push(l) });
     assert.equal(first.origin, 'generated');
     assert.ok(first.token.length >= 32);
     assert.equal(readFileSync(join(d, ADMIN_TOKEN_FILE), 'utf8').trim(), first.token);
@@ -45,7 +45,7 @@ describe('admin token resolution', () => {
     assert.equal(printed.length, 1);
     assert.ok(printed[0]?.includes(first.token), 'the human line shows the token');
 
-    const second = await resolveAdminToken({ configured: undefined, dataDir: d, logger: log.logger, print: (l) => printed.push(l) });
+    const second = await resolveAdminToken({ adminToken: undefined, dataDir: d, logger: log.logger, print: (l) => printed.push(l) });
     assert.deepEqual({ token: second.token, origin: second.origin }, { token: first.token, origin: 'stored' });
     assert.equal(printed.length, 1, 'printed only the first time');
     await new Promise((r) => setImmediate(r));
@@ -57,7 +57,7 @@ describe('admin token resolution', () => {
     const d = dir();
     writeFileSync(join(d, ADMIN_TOKEN_FILE), 'short\n');
     const printed: string[] = [];
-    const t = await resolveAdminToken({ configured: undefined, dataDir: d, logger: capturingLogger().logger, print: (l) => printed.push(l) });
+    const t = await resolveAdminToken({ adminToken: undefined, dataDir: d, logger: capturingLogger().logger, print: (l) => printed.push(l) });
     assert.equal(t.origin, 'generated');
     assert.equal(printed.length, 1);
   });
