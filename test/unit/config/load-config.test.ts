@@ -296,3 +296,14 @@ describe('loadConfig: secrets never appear in a message', () => {
     );
   });
 });
+
+describe('loadConfig: one name per option', () => {
+  it('names every Config field after its key in the options table', async () => {
+    const { OPTIONS } = await import('../../../src/config/options.js');
+    const keys = new Set(OPTIONS.map((d) => d.key));
+    const c = load(['--config', FILE, '--admin-token', 'x'.repeat(20), '--web', 'w', '--offline-image', 'o.png', '--streamer-name', 'me'], {}, { [FILE]: '' });
+    for (const field of Object.keys(c)) assert.ok(keys.has(field), `Config.${field} is not an options-table key`);
+    const unfilled = [...keys].filter((k) => !(k in c));
+    assert.deepEqual(unfilled, ['smbPassword'], 'only smbPassword has no field (it is folded into the smb:// sources)');
+  });
+});
