@@ -2,7 +2,6 @@ import type { ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import { ErrorCode, SharecastError, type ErrorCode as Code } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { corsHeadersFor } from './http-policy.js';
 
 /** The one place error codes become HTTP statuses. */
 const STATUS: Partial<Record<Code, number>> = {
@@ -54,13 +53,14 @@ export function sendError(ctx: Context, err: SharecastError, headers: Record<str
 
 /**
  * The same answer on a raw node:http response (the /hls hot path, an edge
- * worker): the status its code maps to, CORS headers where the path is open
- * to other sites, then `extraHeaders` (Allow, Retry-After…).
+ * worker): the status its code maps to, with `extraHeaders` (Allow,
+ * Retry-After…). Where the path is open to other sites, pass the CORS
+ * headers too: CORS_HEADERS on /hls, corsHeadersFor(req.url) for any path
+ * (http-policy.ts).
  */
 export function writeJsonError(res: ServerResponse, err: SharecastError, extraHeaders: Readonly<Record<string, string>> = {}): void {
   const body = JSON.stringify(errorBody(err));
   res.writeHead(statusFor(err.code), {
-    ...corsHeadersFor(res.req?.url),
     ...extraHeaders,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ErrorCode, SharecastError } from '../../errors.js';
 import { writeJsonError } from '../error-response.js';
 import { createHlsHandler } from '../hls-handler.js';
-import { applyServerTimeouts } from '../http-policy.js';
+import { applyServerTimeouts, corsHeadersFor } from '../http-policy.js';
 import type { FromEdge, ToEdge } from './edge-messages.js';
 import { EdgeReplica } from './edge-replica.js';
 import { HlsTally } from '../../metrics/hls-tally.js';
@@ -65,7 +65,7 @@ function pass(req: IncomingMessage, res: ServerResponse): void {
   up.on('error', () => {
     if (!res.headersSent) {
       // The main process is restarting: a short, retryable answer (hls.js retries 5xx, not 404).
-      writeJsonError(res, new SharecastError(ErrorCode.SourceUnavailable, 'the server is restarting'), { 'Retry-After': '1' });
+      writeJsonError(res, new SharecastError(ErrorCode.SourceUnavailable, 'the server is restarting'), { ...corsHeadersFor(req.url), 'Retry-After': '1' });
     } else res.destroy();
   });
   req.pipe(up);

@@ -35,9 +35,9 @@ describe('error answers', () => {
     assert.equal(statusFor(ErrorCode.Internal), 500);
   });
 
-  it('writeJsonError: the same body as the koa routes, CORS only where the path is open', async () => {
+  it('writeJsonError: the same body as the koa routes, with CORS where the path is open (as an edge worker answers)', async () => {
     const err = new SharecastError(ErrorCode.SourceUnavailable, 'the server is restarting');
-    const dispatch = (options: InjectOptions) => inject((_req, res) => writeJsonError(res, err, { 'Retry-After': '1' }), options);
+    const dispatch = (options: InjectOptions) => inject((req, res) => writeJsonError(res, err, { ...corsHeadersFor(req.url), 'Retry-After': '1' }), options);
     const hls = await dispatch({ url: '/hls/live/index.m3u8' });
     assert.equal(hls.statusCode, 503);
     assert.deepEqual(hls.json(), errorBody(err));
