@@ -16,7 +16,7 @@ export function exampleConfig(): string {
     if (def.key === 'config') continue;
     for (const line of wrapText(fullHelp(def), 76)) out.push(`# ${line}`);
     out.push(`# flag --${def.flag}, env ${envName(def)}`);
-    if (def.secret === 'value') out.push('# Prefer the variable to this file too; kept here, the file must be readable only by sharecast\'s user (chmod 600).');
+    if (def.secret) out.push('# Prefer the variable to this file too; kept here, the file must be readable only by sharecast\'s user (chmod 600).');
     out.push(`${def.default === undefined ? '# ' : ''}${def.key}: ${yamlValue(def)}`);
     out.push('');
   }

@@ -11,7 +11,7 @@ export function helpText(version: string): string {
     'Options (each also as env SHARECAST_<FLAG> or as a key in the --config file;',
     'precedence: flag > env > file > default).',
     ...wrapText(
-      `Secrets: ${OPTIONS.filter((d) => d.secret === 'value').map((d) => `--${d.flag}`).join(', ')} and a password in an smb:// URI given to ${OPTIONS.filter((d) => d.secret === 'smb-password').map((d) => `--${d.flag}`).join(', ')} show in the process list (ps) to every user of this machine; set them as SHARECAST_* variables instead, which only you and root can read.`,
+      `Secrets: ${OPTIONS.filter((d) => d.secret).map((d) => `--${d.flag}`).join(', ')} and a password in an smb:// URI given to ${OPTIONS.filter((d) => d.carriesSmbPassword).map((d) => `--${d.flag}`).join(', ')} show in the process list (ps) to every user of this machine; set them as SHARECAST_* variables instead, which only you and root can read.`,
       78,
     ),
     '',

@@ -93,9 +93,9 @@ function secretFlagWarnings(raws: Map<string, Raw>): string[] {
   for (const def of OPTIONS) {
     const raw = raws.get(def.key);
     if (raw?.origin !== 'flag') continue;
-    if (def.secret === 'value') {
+    if (def.secret) {
       warnings.push(`--${def.flag} was given on the command line, which other users of this machine can read (ps) until sharecast has hidden it; set ${envName(def)} instead`);
-    } else if (def.secret === 'smb-password' && Array.isArray(raw.value) && raw.value.some(hasSmbPassword)) {
+    } else if (def.carriesSmbPassword && Array.isArray(raw.value) && raw.value.some(hasSmbPassword)) {
       warnings.push(`an smb:// URI given as --${def.flag} carries a password, which other users of this machine can read (ps) until sharecast has hidden it; leave it out of the URI and set ${SMB_PASSWORD_ENV}`);
     }
   }
@@ -178,8 +178,8 @@ function originText(def: OptionDef, origin: Origin): string {
 }
 
 function shown(def: OptionDef, value: unknown): string {
-  if (def.secret === 'value') return '[redacted]';
-  const safe = def.key === 'sources' ? redactSources(value) : value;
+  if (def.secret) return '[redacted]';
+  const safe = def.carriesSmbPassword ? redactSources(value) : value;
   return JSON.stringify(safe) ?? String(safe);
 }
 
