@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config/config.js';
 import { helpText } from './config/help-text.js';
+import { hideCommandLine } from './config/hide-command-line.js';
 import { loadConfig } from './config/load-config.js';
 import { describeSourceSpec } from './config/source-spec.js';
 import { isSharecastError } from './errors.js';
@@ -11,18 +12,10 @@ import { ChatHub } from './chat/chat-hub.js';
 import { chatConnectionCap, openFileLimit } from './chat/connection-cap.js';
 import { ViewerTokens, loadOrCreateSecret } from './chat/viewer-tokens.js';
 import { attachChatGateway } from './chat/ws-gateway.js';
-import { adminAuth } from './http/admin-auth.js';
-import { adminChatRoutes } from './http/admin-chat-routes.js';
-import { adminTitleRoutes } from './http/admin-title-routes.js';
-import { chatRoutes } from './http/chat-routes.js';
 import { resolveAdminToken } from './http/admin-token.js';
 import { createHttpApp } from './http/app.js';
-import type { PlaylistClient } from './http/hls-handler.js';
 import type { Listening } from './http/listen.js';
 import { serveHttp } from './http/serve-http.js';
-import { offlineImageRoutes } from './http/offline-image-routes.js';
-import { vendorRoutes } from './http/vendor-routes.js';
-import { viewerRoutes } from './http/viewer-routes.js';
 import { createSource } from './ingest/create-source.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
@@ -57,18 +50,18 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const metrics = new RelayMetrics();
-  const store = new SegmentStore({ maxBytes: config.cacheBytes });
+  const store = new SegmentStore({ maxBytes: config.cacheSize });
   metrics.measureCache(() => store.lruBytes);
   const site = new SiteSettings({ title: config.title });
   const streams = new StreamRegistry();
-  const sequences = new SequenceStore(config.dataDir, logger.child({ module: 'stream' }));
+  const sequences = new SequenceStore(config.data, logger.child({ module: 'stream' }));
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });
     const source = createSource(spec, {
       logger: log,
       poll: config.poll,
-      pollIntervalMs: config.pollIntervalMs,
+      pollIntervalMs: config.pollInterval,
       demoFolder: join(ROOT, 'fixtures', 'demo'),
     });
     streams.add(
@@ -81,17 +74,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         logger: logger.child({ module: 'stream', stream: spec.name }),
         sequences,
         windowSeconds: config.windowSeconds,
-        offlineAfterSeconds: config.offlineAfterSeconds,
+        offlineAfterSeconds: config.offlineAfter,
       }),
     );
     logger.info({ stream: spec.name, source: describeSourceSpec(spec) }, `stream "${spec.name}" from ${describeSourceSpec(spec)}`);
   }
 
-  const admin = await resolveAdminToken({ configured: config.adminToken, dataDir: config.dataDir, logger: logger.child({ module: 'admin' }) });
-  const adminGuard = adminAuth(admin.token);
-  const builtinImage = [config.webDir, join(ROOT, 'web')].map((d) => d && join(d, 'img', 'offline.svg')).find((p) => p && existsSync(p));
+  const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.data, logger: logger.child({ module: 'admin' }) });
+  const builtinImage = [config.web, join(ROOT, 'web')].map((d) => d && join(d, 'img', 'offline.svg')).find((p) => p && existsSync(p));
   const offlineImage = new OfflineImageStore({
-    dataDir: config.dataDir,
+    dataDir: config.data,
     configuredPath: config.offlineImage,
     builtinPath: builtinImage ?? join(ROOT, 'web', 'img', 'offline.svg'),
     logger: logger.child({ module: 'site' }),
@@ -99,9 +91,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await offlineImage.init();
 
   // Chat and viewers: the title set through the admin API, viewer tokens, presence, the chat hub.
-  const titleStore = new TitleStore(config.dataDir, config.title, logger.child({ module: 'site' }));
+  const titleStore = new TitleStore(config.data, config.title, logger.child({ module: 'site' }));
   site.update({ title: await titleStore.load() });
-  const chatDir = join(config.dataDir, 'chat');
+  const chatDir = join(config.data, 'chat');
   const tokens = new ViewerTokens(await loadOrCreateSecret(join(chatDir, 'secret')));
   const presence = new ViewerPresence({ playerId: (key) => tokens.keyedId('p-', key) });
   const openFiles = openFileLimit();
@@ -110,34 +102,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const hub = await ChatHub.open({ dir: chatDir, logger: chatLog, site, streams, presence, tokens, maxConnections, reservedNames: () => [config.streamerName ?? site.info.title] });
   chatLog.info({ maxConnections, openFiles }, `chat accepts up to ${maxConnections} connections (70% of the open-file limit ${openFiles ?? 'unknown'})`);
 
-  const onPlaylistRequest = (client: PlaylistClient) => presence.playlistRequest(presenceKey(client.ip, client.userAgent));
   const app = createHttpApp({
     logger: logger.child({ module: 'http' }),
     metrics,
     streams,
     site,
-    viewers: presence,
-    onPlaylistRequest,
-    webDir: join(ROOT, 'web'),
-    overrideWebDir: config.webDir,
-    extra: [
-      adminGuard,
-      vendorRoutes(),
-      offlineImageRoutes({ store: offlineImage, adminGuard }),
-      chatRoutes({ hub }),
-      viewerRoutes({ presence }),
-      adminChatRoutes({ hub }),
-      adminTitleRoutes({ site, store: titleStore }),
-    ],
+    presence,
+    hub,
+    titleStore,
+    offlineImage,
+    adminToken: admin.token,
+    builtinWebDir: join(ROOT, 'web'),
+    web: config.web,
+    onPlaylistRequest: (client) => presence.playlistRequest(presenceKey(client.ip, client.userAgent)),
   });
-  const server: Listening = await serveHttp(app, {
-    ...config.listen,
-    workers: config.workers,
-    streams: streams.all(),
-    metrics,
-    onPlaylistRequest,
-    logger: logger.child({ module: 'edge' }),
-  });
+  const server: Listening = await serveHttp(app, { ...config.listen, workers: config.workers, logger: logger.child({ module: 'edge' }) });
   const gateway = attachChatGateway(server.server, { hub, logger: chatLog });
   presence.start();
   await Promise.all(streams.all().map((s) => s.start()));
@@ -160,7 +139,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 /** The command line: `sharecast [flags]`. Resolves with the exit code when the server stops. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const hidden = hideCommandLine();
   let config: Config;
+  let warnings: string[];
   try {
     const loaded = loadConfig({ argv, env, cwd: process.cwd() });
     if (loaded.kind === 'help') {
@@ -171,13 +152,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       process.stdout.write(`${version()}\n`);
       return 0;
     }
-    config = loaded.config;
+    ({ config, warnings } = loaded);
   } catch (err) {
     process.stderr.write(`sharecast: ${isSharecastError(err) ? err.message : String(err)}\n`);
     return 2;
   }
 
   const logger = createLogger({ level: config.logLevel });
+  for (const w of warnings) logger.warn({ commandLineHidden: hidden }, w);
   let running: RunningServer;
   try {
     running = await startServer(config, logger);

@@ -1,24 +1,44 @@
 import type { LogLevel } from '../log/logger.js';
 import type { SourceSpec } from './source-spec.js';
 
-/** The validated settings main.ts wires the server from. Paths are absolute. */
+/**
+ * The validated settings main.ts wires the server from. Each field has the
+ * name of its key in the options table (options.ts) and in the config file;
+ * the schema (schema.ts) has converted the value once (a size to bytes, a
+ * path to an absolute one), and the modules that take a setting use the
+ * same name. smbPassword has no field: it is folded into the smb:// sources.
+ */
 export interface Config {
+  /** --source: the streams to serve, parsed (with smbPassword filled in where the URI had none). */
   sources: SourceSpec[];
+  /** --listen */
   listen: { host: string; port: number };
-  dataDir: string;
-  configFile: string | undefined;
+  /** --data: the data folder, absolute. */
+  data: string;
+  /** --config: the config file that was read, absolute; undefined when none. */
+  config: string | undefined;
+  /** --title */
   title: string;
-  /** Reserved in chat, with admin, moderator and system. */
+  /** --streamer-name: reserved in chat, with admin, moderator and system. */
   streamerName: string | undefined;
+  /** --offline-image: an image file, absolute. */
   offlineImage: string | undefined;
+  /** --poll */
   poll: boolean;
-  pollIntervalMs: number;
+  /** --poll-interval, in milliseconds. */
+  pollInterval: number;
+  /** --window, in seconds. */
   windowSeconds: number;
-  offlineAfterSeconds: number;
-  cacheBytes: number;
-  webDir: string | undefined;
+  /** --offline-after, in seconds. */
+  offlineAfter: number;
+  /** --cache-size, in bytes ("160MiB" has become 167772160). */
+  cacheSize: number;
+  /** --web: the streamer's copy of the web folder, absolute. */
+  web: string | undefined;
+  /** --admin-token (a secret: never logged). */
   adminToken: string | undefined;
-  /** Extra processes answering /hls on the public port (0: none). */
+  /** --workers: extra processes answering /hls on the public port (0: none). */
   workers: number;
+  /** --log-level */
   logLevel: LogLevel;
 }

@@ -1,4 +1,4 @@
-import { OPTIONS, envName } from './options.js';
+import { OPTIONS, envName, fullHelp } from './options.js';
 import { wrapText } from './wrap-text.js';
 
 /**
@@ -14,9 +14,9 @@ export function exampleConfig(): string {
   ];
   for (const def of OPTIONS) {
     if (def.key === 'config') continue;
-    for (const line of wrapText(def.help, 76)) out.push(`# ${line}`);
+    for (const line of wrapText(fullHelp(def), 76)) out.push(`# ${line}`);
     out.push(`# flag --${def.flag}, env ${envName(def)}`);
-    if (def.secret) out.push('# Secret: prefer the environment variable to keeping it in a file.');
+    if (def.secret) out.push('# Prefer the variable to this file too; kept here, the file must be readable only by sharecast\'s user (chmod 600).');
     out.push(`${def.default === undefined ? '# ' : ''}${def.key}: ${yamlValue(def)}`);
     out.push('');
   }
@@ -37,7 +37,7 @@ export function optionsTable(): string {
     const d = def.default;
     const shown = d === undefined ? '—' : Array.isArray(d) ? (d.length === 0 ? 'demo' : d.join(', ')) : String(d);
     const flag = `--${def.flag}${def.type === 'boolean' ? '' : ` ${def.arg ?? 'VALUE'}`}`;
-    rows.push(`| \`${flag}\` | \`${envName(def)}\` | \`${def.key}\` | ${shown} | ${def.help.replace(/\|/g, '\\|')} |`);
+    rows.push(`| \`${flag}\` | \`${envName(def)}\` | \`${def.key}\` | ${shown} | ${fullHelp(def).replace(/\|/g, '\\|')} |`);
   }
   return `${rows.join('\n')}\n`;
 }

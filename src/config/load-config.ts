@@ -4,11 +4,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Config } from './config.js';
-import { OPTIONS, envName, type OptionDef } from './options.js';
+import { OPTIONS, SMB_PASSWORD_ENV, envName, type OptionDef } from './options.js';
 import { OPTION_SCHEMAS } from './schema.js';
 import { parseSourceSpec, redactSourceText, type SourceSpec } from './source-spec.js';
 
-export type LoadResult = { kind: 'help' } | { kind: 'version' } | { kind: 'config'; config: Config };
+/** `warnings`: what main.ts logs once the logger is up (a secret given as a flag), never holding the secret. */
+export type LoadResult = { kind: 'help' } | { kind: 'version' } | { kind: 'config'; config: Config; warnings: string[] };
 
 export interface LoadInput {
   argv: readonly string[];
@@ -64,22 +65,41 @@ export function loadConfig(input: LoadInput): LoadResult {
   const config: Config = {
     sources,
     listen: v('listen'),
-    dataDir: abs(v('data')) ?? resolve(input.cwd, 'data'),
-    configFile: abs(v('config')),
+    data: abs(v('data')) ?? resolve(input.cwd, 'data'),
+    config: abs(v('config')),
     title: v('title'),
     streamerName: v('streamerName'),
     offlineImage: abs(v('offlineImage')),
     poll: v('poll'),
-    pollIntervalMs: v('pollInterval'),
+    pollInterval: v('pollInterval'),
     windowSeconds: v('windowSeconds'),
-    offlineAfterSeconds: v('offlineAfter'),
-    cacheBytes: v('cacheSize'),
-    webDir: abs(v('web')),
+    offlineAfter: v('offlineAfter'),
+    cacheSize: v('cacheSize'),
+    web: abs(v('web')),
     adminToken: v('adminToken'),
     workers: v('workers'),
     logLevel: v('logLevel'),
   };
-  return { kind: 'config', config };
+  return { kind: 'config', config, warnings: secretFlagWarnings(raws) };
+}
+
+/**
+ * One line for each secret that came as a flag: the option and what to do
+ * instead, never the value. (run() also hides the command line, but ps saw
+ * it until then.)
+ */
+function secretFlagWarnings(raws: Map<string, Raw>): string[] {
+  const warnings: string[] = [];
+  for (const def of OPTIONS) {
+    const raw = raws.get(def.key);
+    if (raw?.origin !== 'flag') continue;
+    if (def.secret) {
+      warnings.push(`--${def.flag} was given on the command line, which other users of this machine can read (ps) until sharecast has hidden it; set ${envName(def)} instead`);
+    } else if (def.carriesSmbPassword && Array.isArray(raw.value) && raw.value.some(hasSmbPassword)) {
+      warnings.push(`an smb:// URI given as --${def.flag} carries a password, which other users of this machine can read (ps) until sharecast has hidden it; leave it out of the URI and set ${SMB_PASSWORD_ENV}`);
+    }
+  }
+  return warnings;
 }
 
 function parseFlags(argv: readonly string[]): Record<string, unknown> {
@@ -98,6 +118,13 @@ function parseFlags(argv: readonly string[]): Record<string, unknown> {
     const msg = text.split('\n').filter((l) => !l.startsWith('To specify')).join(' ').replace(/\. To specify.*$/s, '');
     throw new SharecastError(ErrorCode.ConfigInvalid, `command line: ${redactSourceText(msg)} (see --help)`);
   }
+}
+
+/** Whether a source (already validated) is an smb:// URI with a password in it. */
+function hasSmbPassword(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  const spec = parseSourceSpec(text, '/');
+  return spec.kind === 'smb' && spec.password !== '';
 }
 
 function splitList(v: string): string[] {
@@ -152,7 +179,7 @@ function originText(def: OptionDef, origin: Origin): string {
 
 function shown(def: OptionDef, value: unknown): string {
   if (def.secret) return '[redacted]';
-  const safe = def.key === 'sources' ? redactSources(value) : value;
+  const safe = def.carriesSmbPassword ? redactSources(value) : value;
   return JSON.stringify(safe) ?? String(safe);
 }
 

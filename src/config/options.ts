@@ -17,8 +17,13 @@ export interface OptionDef {
   help: string;
   /** Argument name for --help. */
   arg?: string;
-  /** Never printed or logged. */
+  /** A secret: never printed or logged. */
   secret?: boolean;
+  /** The value may carry a secret, an smb:// URI's password, which is redacted wherever the value is shown. */
+  carriesSmbPassword?: boolean;
+  // For either, --help, the README and the example file say to keep it off
+  // the command line (secretAdvice), and a flag that carries one is warned
+  // about at start.
 }
 
 export const OPTIONS: readonly OptionDef[] = [
@@ -28,6 +33,7 @@ export const OPTIONS: readonly OptionDef[] = [
     type: 'list',
     default: [],
     arg: '[NAME=]URI',
+    carriesSmbPassword: true,
     help:
       'A stream to serve: a path or file:// URI to OBS\'s playlist (or to the folder holding it), smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH/stream.m3u8, or "demo". NAME (default "live") is the stream\'s name in /hls/NAME/index.m3u8. Repeat for several streams. With none, the demo stream runs.',
   },
@@ -44,7 +50,7 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'cacheSize', flag: 'cache-size', type: 'string', default: '160MiB', arg: 'SIZE', help: 'Memory for the segment cache, e.g. 160MiB or 1GB. The default holds about 3.5 minutes of a 6 Mbit/s stream.' },
   { key: 'web', flag: 'web', type: 'string', default: undefined, arg: 'DIR', help: 'Serve the web page from this folder; files missing there fall back to the built-in ones.' },
   { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, arg: 'TOKEN', secret: true, help: 'Bearer token for /api/admin. Default: generated on first start, stored in the data folder and printed once.' },
-  { key: 'smbPassword', flag: 'smb-password', type: 'string', default: undefined, arg: 'PASSWORD', secret: true, help: 'Password for smb:// sources that do not carry one. Prefer SHARECAST_SMB_PASSWORD, which stays out of the process list.' },
+  { key: 'smbPassword', flag: 'smb-password', type: 'string', default: undefined, arg: 'PASSWORD', secret: true, help: 'Password for smb:// sources that do not carry one.' },
   { key: 'workers', flag: 'workers', type: 'number', default: 0, arg: 'N', help: 'Extra processes that answer playlist and segment requests on the same port, for boards with more cores and many viewers (each costs about 40 MB). 0: one process does everything.' },
   { key: 'logLevel', flag: 'log-level', type: 'string', default: 'info', arg: 'LEVEL', help: 'One of fatal, error, warn, info, debug, trace, silent.' },
 ] as const;
@@ -52,4 +58,25 @@ export const OPTIONS: readonly OptionDef[] = [
 /** SHARECAST_OFFLINE_IMAGE for offline-image. */
 export function envName(def: OptionDef): string {
   return `SHARECAST_${def.flag.replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** The variable to set instead of putting a password in an smb:// URI. */
+export const SMB_PASSWORD_ENV = 'SHARECAST_SMB_PASSWORD';
+
+/**
+ * Why and how to keep an option's secret off the command line, for --help,
+ * the README and the example file; undefined for an option without one.
+ * Any user of the machine can read a process's arguments (ps,
+ * /proc/PID/cmdline); its environment only that user and root can.
+ */
+export function secretAdvice(def: OptionDef): string | undefined {
+  if (def.secret) return `Secret: as a flag it shows in the process list (ps) to every user of this machine; set ${envName(def)} instead.`;
+  if (def.carriesSmbPassword) return `A password in an smb:// URI given as a flag shows in the process list (ps) to every user of this machine: leave it out of the URI and set ${SMB_PASSWORD_ENV}.`;
+  return undefined;
+}
+
+/** The option's help text with its secret advice, as --help and the README show it. */
+export function fullHelp(def: OptionDef): string {
+  const advice = secretAdvice(def);
+  return advice === undefined ? def.help : `${def.help} ${advice}`;
 }

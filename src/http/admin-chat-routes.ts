@@ -15,7 +15,7 @@ import { routerMiddleware } from './router-middleware.js';
  *   POST disable / enable  switch chat off or on for everyone
  *   GET  bans              the banned users
  */
-export function adminChatRoutes({ hub }: { hub: ChatHub }): Middleware {
+export function adminChatRoutes({ hub }: { hub: Pick<ChatHub, 'hide' | 'ban' | 'unban' | 'bans' | 'setChatEnabled' | 'chatEnabled'> }): Middleware {
   const router = new Router({ prefix: '/api/admin/chat' });
   const json = adminJsonBody();
 

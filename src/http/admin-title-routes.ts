@@ -10,7 +10,7 @@ export const TITLE_MAX_LENGTH = 120;
 const FORBIDDEN_IN_TITLE = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
 /** PUT /api/admin/title {title}: sets the stream title, stores it, and every page hears of it. */
-export function adminTitleRoutes({ site, store }: { site: SiteSettings; store: TitleStore }): Middleware {
+export function adminTitleRoutes({ site, store }: { site: SiteSettings; store: Pick<TitleStore, 'save'> }): Middleware {
   const router = new Router();
   router.put('/api/admin/title', adminJsonBody(), async (ctx) => {
     const raw = bodyObject(ctx)['title'];

@@ -7,8 +7,8 @@ import { writeFileAtomic } from '../chat/atomic-file.js';
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
 export interface AdminTokenInput {
-  /** From --admin-token or SHARECAST_ADMIN_TOKEN. */
-  configured: string | undefined;
+  /** The adminToken setting (--admin-token, SHARECAST_ADMIN_TOKEN or the config file), if any. */
+  adminToken: string | undefined;
   dataDir: string;
   logger: Logger;
   /** Where the one human line with a newly generated token goes (stderr). */
@@ -28,8 +28,8 @@ export interface AdminToken {
  * token itself never goes into the JSON log.
  */
 export async function resolveAdminToken(input: AdminTokenInput): Promise<AdminToken> {
-  if (input.configured !== undefined && input.configured !== '') {
-    return { token: input.configured, origin: 'config', file: undefined };
+  if (input.adminToken !== undefined && input.adminToken !== '') {
+    return { token: input.adminToken, origin: 'config', file: undefined };
   }
   const file = join(input.dataDir, ADMIN_TOKEN_FILE);
   let stored: string | undefined;

@@ -1,7 +1,9 @@
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import type { SiteSettings } from '../site/site-settings.js';
 import type { StreamRegistry } from '../stream/stream-registry.js';
+import { routerMiddleware } from './router-middleware.js';
 
 export interface ViewerCounter {
   /** Distinct viewers right now (page and bare players). */
@@ -12,26 +14,27 @@ export interface ApiRouteDeps {
   streams: StreamRegistry;
   metrics: RelayMetrics;
   site: SiteSettings;
-  viewers: ViewerCounter;
+  presence: ViewerCounter;
+  /** When the server started (ms since the epoch), for /healthz's uptime. */
   startedAt: number;
 }
 
 /** Builds the body of GET /api/status. */
-export function statusBody({ streams, site, viewers }: Pick<ApiRouteDeps, 'streams' | 'site' | 'viewers'>) {
+export function statusBody({ streams, site, presence }: Pick<ApiRouteDeps, 'streams' | 'site' | 'presence'>) {
   const main = streams.main;
   const all = streams.all().map((s) => s.status());
   return {
     online: main?.online ?? false,
     title: site.info.title,
     since: main ? main.status().since : null,
-    viewers: viewers.count(),
+    viewers: presence.count(),
     stream: main?.name ?? null,
     streams: Object.fromEntries(all.map((s) => [s.name, s])),
   };
 }
 
 /** /api/status, /healthz and /metrics. */
-export function apiRoutes(deps: ApiRouteDeps): Router {
+export function apiRoutes(deps: ApiRouteDeps): Middleware {
   const router = new Router();
   router.get('/api/status', (ctx) => {
     ctx.set('Cache-Control', 'no-cache');
@@ -47,5 +50,5 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = await deps.metrics.registry.metrics();
   });
-  return router;
+  return routerMiddleware(router);
 }

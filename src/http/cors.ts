@@ -1,25 +1,22 @@
 import type { Context, Next } from 'koa';
+import { CORS_HEADERS, isCorsPath, preflightHeaders } from './http-policy.js';
 
-const EXPOSED = 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges';
+const API_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS';
 
 /**
- * CORS open on /api, so the stream's status can be read from any site (the
- * /hls hot path sets its own, see hls-handler.ts). Credentials are never
- * allowed cross-origin.
+ * The CORS policy (http-policy.ts) on the koa routes: /api answers any site,
+ * and its preflights are answered here, before routing. The /hls hot path
+ * applies the same policy below koa.
  */
 export function openCors() {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const path = ctx.path;
-    if (!path.startsWith('/api/')) return next();
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.set('Access-Control-Expose-Headers', EXPOSED);
+    if (!isCorsPath(ctx.path)) return next();
     if (ctx.method === 'OPTIONS') {
-      ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, DELETE, OPTIONS');
-      ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'Range, Content-Type, Authorization');
-      ctx.set('Access-Control-Max-Age', '86400');
+      ctx.set(preflightHeaders(API_METHODS, ctx.get('Access-Control-Request-Headers'), 'Range, Content-Type, Authorization'));
       ctx.status = 204;
       return;
     }
+    ctx.set(CORS_HEADERS);
     await next();
   };
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import { ErrorCode, SharecastError, type ErrorCode as Code } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -21,6 +22,7 @@ const STATUS: Partial<Record<Code, number>> = {
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.TooManyConnections]: 503,
   [ErrorCode.HoldTimeout]: 503,
+  [ErrorCode.SourceUnavailable]: 503,
 };
 
 export function statusFor(code: Code): number {
@@ -37,11 +39,35 @@ function fromKoaError(err: unknown): SharecastError | undefined {
   return new SharecastError(ErrorCode.BadRequest, (err as Error).message);
 }
 
+/** The JSON body of every error answer: `{"error":{"code","message"}}`, the code from errors.ts. */
+export function errorBody(err: SharecastError): { error: { code: Code; message: string } } {
+  return { error: { code: err.code, message: err.message } };
+}
+
+/** An error answer from a koa route: the status its code maps to, never cached. */
 export function sendError(ctx: Context, err: SharecastError, headers: Record<string, string> = {}): void {
   ctx.status = statusFor(err.code);
   ctx.set('Cache-Control', 'no-cache');
   for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
-  ctx.body = { error: { code: err.code, message: err.message } };
+  ctx.body = errorBody(err);
+}
+
+/**
+ * The same answer on a raw node:http response (the /hls hot path, an edge
+ * worker): the status its code maps to, with `extraHeaders` (Allow,
+ * Retry-After…). Where the path is open to other sites, pass the CORS
+ * headers too: CORS_HEADERS on /hls, corsHeadersFor(req.url) for any path
+ * (http-policy.ts).
+ */
+export function writeJsonError(res: ServerResponse, err: SharecastError, extraHeaders: Readonly<Record<string, string>> = {}): void {
+  const body = JSON.stringify(errorBody(err));
+  res.writeHead(statusFor(err.code), {
+    ...extraHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-cache',
+  });
+  res.end(body);
 }
 
 /**

@@ -5,7 +5,8 @@ import { parseDirectives, verdict, type Directives } from '../hls/blocking-reloa
 import type { StoredBody } from '../stream/segment-store.js';
 import type { PlaylistBody, RenderedPlaylist } from '../stream/served-playlist.js';
 import { holdUntil } from './held-request.js';
-import { CORS, serveBody, servePlaylist, writeError } from './serve-body.js';
+import { preflightHeaders } from './http-policy.js';
+import { serveBody, servePlaylist, writeError } from './serve-body.js';
 
 export { PLAYLIST_CONTENT_TYPE } from './serve-body.js';
 
@@ -72,12 +73,7 @@ export function createHlsHandler({ streams, metrics, onPlaylistRequest, passMiss
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     if (method === 'OPTIONS') {
-      res.writeHead(204, {
-        ...CORS,
-        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'Range',
-        'Access-Control-Max-Age': '86400',
-      });
+      res.writeHead(204, preflightHeaders('GET, HEAD, OPTIONS', req.headers['access-control-request-headers'], 'Range'));
       res.end();
       return true;
     }

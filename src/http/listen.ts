@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpApp } from './app.js';
+import { applyServerTimeouts, displayUrl } from './http-policy.js';
 
 export interface Listening {
   server: Server;
@@ -10,13 +11,17 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** The HTTP server for the app, with timeouts: keep-alive longer than typical proxies, slow headers and bodies capped (slowloris). */
+/** The HTTP server for the app, with the timeouts of http-policy.ts. */
 export function makeServer(app: HttpApp): Server {
-  const server = createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
-  return server;
+  return applyServerTimeouts(createServer(app.callback()));
+}
+
+/** Stops accepting, then ends every open connection (keep-alive ones included) at once. */
+export function closeServer(listener: { close(done: () => void): unknown }, server: Server): Promise<void> {
+  return new Promise<void>((done) => {
+    listener.close(() => done());
+    server.closeAllConnections();
+  });
 }
 
 /** Starts the HTTP server. Rejects with a clear message if the address is taken. */
@@ -28,17 +33,7 @@ export function listen(app: HttpApp, host: string, port: number): Promise<Listen
     });
     server.listen(port, host, () => {
       const addr = server.address() as AddressInfo;
-      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-      resolve({
-        server,
-        port: addr.port,
-        url: `http://${shownHost}:${addr.port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
+      resolve({ server, port: addr.port, url: displayUrl(host, addr.port), close: () => closeServer(server, server) });
     });
   });
 }

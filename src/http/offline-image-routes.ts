@@ -1,14 +1,12 @@
+import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { OfflineImage, OfflineImageStore } from '../site/offline-image-store.js';
-import { sendError } from './error-response.js';
+import { routerMiddleware } from './router-middleware.js';
 
-export interface OfflineImageRouteDeps {
-  store: OfflineImageStore;
-  /** Checks the admin token (src/http/admin-auth.ts); runs before the admin routes. */
-  adminGuard: Middleware;
-}
+/** What the routes need of the store (src/site/offline-image-store.ts). */
+export type OfflineImageSource = Pick<OfflineImageStore, 'maxBytes' | 'current' | 'save' | 'reset'>;
 
 /**
  * GET/HEAD /offline-image: the image the page shows while offline.
@@ -16,9 +14,11 @@ export interface OfflineImageRouteDeps {
  * WebP, checked by its bytes, size-capped); stored in the data dir.
  * DELETE /api/admin/offline-image: back to --offline-image or the built-in one.
  * GET /api/admin/offline-image: what is shown now (origin, type, size).
+ * The admin routes sit behind the admin guard of the route table.
  */
-export function offlineImageRoutes({ store, adminGuard }: OfflineImageRouteDeps): Middleware {
-  const serveImage = (ctx: Context) => {
+export function offlineImageRoutes({ store }: { store: OfflineImageSource }): Middleware {
+  const router = new Router();
+  router.get('/offline-image', (ctx: Context) => {
     const img = store.current();
     ctx.set('Cache-Control', 'no-cache');
     ctx.set('ETag', img.etag);
@@ -33,45 +33,24 @@ export function offlineImageRoutes({ store, adminGuard }: OfflineImageRouteDeps)
       return;
     }
     ctx.body = img.body;
-  };
+  });
 
-  const admin = async (ctx: Context) => {
+  const ADMIN = '/api/admin/offline-image';
+  router.get(ADMIN, (ctx) => {
     ctx.set('Cache-Control', 'no-cache');
-    switch (ctx.method) {
-      case 'GET':
-      case 'HEAD':
-        ctx.body = describe(store.current());
-        return;
-      case 'PUT': {
-        const body = await readCapped(ctx, store.maxBytes);
-        if (body.byteLength === 0) throw new SharecastError(ErrorCode.BadRequest, 'send the image as the request body');
-        ctx.body = describe(await store.save(body));
-        return;
-      }
-      case 'DELETE':
-        ctx.body = describe(await store.reset());
-        return;
-      default:
-        throw new SharecastError(ErrorCode.MethodNotAllowed, 'use GET, PUT or DELETE');
-    }
-  };
-
-  return async (ctx, next) => {
-    if (ctx.path === '/offline-image') {
-      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-        sendError(ctx, new SharecastError(ErrorCode.MethodNotAllowed, 'only GET and HEAD'), { Allow: 'GET, HEAD' });
-        return;
-      }
-      serveImage(ctx);
-      return;
-    }
-    if (ctx.path === '/api/admin/offline-image') {
-      if (ctx.method === 'OPTIONS') return next();
-      await adminGuard(ctx, () => admin(ctx));
-      return;
-    }
-    return next();
-  };
+    ctx.body = describe(store.current());
+  });
+  router.put(ADMIN, async (ctx) => {
+    const body = await readCapped(ctx, store.maxBytes);
+    if (body.byteLength === 0) throw new SharecastError(ErrorCode.BadRequest, 'send the image as the request body');
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = describe(await store.save(body));
+  });
+  router.delete(ADMIN, async (ctx) => {
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = describe(await store.reset());
+  });
+  return routerMiddleware(router);
 }
 
 function describe(img: OfflineImage) {

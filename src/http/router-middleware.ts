@@ -1,13 +1,12 @@
 import type Router from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
+import type { Middleware } from 'koa';
 
 /**
- * One koa middleware from a router: its routes, then 405 (with Allow) for a
- * known path asked with another method. Typed as plain koa middleware so it
- * fits createHttpApp's `extra` list.
+ * A router's routes as plain koa middleware, so it fits the route table
+ * (routes.ts). A path it knows asked with another method falls through to
+ * method-policy.ts, which answers 405 with the methods every router knows
+ * for that path, in one Allow header.
  */
 export function routerMiddleware(router: Router): Middleware {
-  const routes = router.routes() as unknown as Middleware;
-  const allowed = router.allowedMethods() as unknown as Middleware;
-  return (ctx: Context, next: Next) => routes(ctx, () => allowed(ctx, next));
+  return router.routes() as unknown as Middleware;
 }

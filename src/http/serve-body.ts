@@ -3,14 +3,11 @@ import parseRange from 'range-parser';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { StoredBody } from '../stream/segment-store.js';
 import type { PlaylistBody } from '../stream/served-playlist.js';
-import { statusFor } from './error-response.js';
+import { writeJsonError } from './error-response.js';
+import { CORS_HEADERS as CORS } from './http-policy.js';
 
 const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
-export const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Accept-Ranges',
-};
 
 /**
  * The headers of a full 200 answer, as the flat [name, value, …] list that
@@ -27,17 +24,9 @@ function headersFor(key: PlaylistBody | StoredBody, make: () => Record<string, s
   return list;
 }
 
-/** Writes a JSON error with the status its code maps to. */
+/** A JSON error on the /hls path (open to every site). */
 export function writeError(res: ServerResponse, err: SharecastError, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  res.writeHead(statusFor(err.code), {
-    ...CORS,
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-cache',
-  });
-  res.end(body);
+  writeJsonError(res, err, { ...CORS, ...headers });
 }
 
 /** RFC 9110 13.1.2: does If-None-Match name this ETag (weak comparison)? */

@@ -4,7 +4,7 @@ import type { ViewerPresence } from '../viewers/viewer-presence.js';
 import { routerMiddleware } from './router-middleware.js';
 
 /** GET /api/viewers: everyone watching, page viewers with their chat name, bare players without. */
-export function viewerRoutes({ presence }: { presence: ViewerPresence }): Middleware {
+export function viewerRoutes({ presence }: { presence: Pick<ViewerPresence, 'list'> }): Middleware {
   const router = new Router();
   router.get('/api/viewers', (ctx) => {
     const viewers = presence.list();

@@ -1,7 +1,7 @@
 // The command line as a user meets it: exit codes, one-line errors, --help.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -23,6 +23,9 @@ describe('command line', () => {
     assert.equal(r.status, 0);
     for (const flag of ['--source', '--listen', '--data', '--config', '--title', '--offline-image', '--poll']) assert.ok(r.stdout.includes(flag), flag);
     assert.ok(r.stdout.includes('SHARECAST_LISTEN'));
+    const text = r.stdout.replace(/\s+/g, ' ');
+    for (const flag of ['--admin-token', '--smb-password', '--source']) assert.match(text, new RegExp(`Secrets: .*${flag}.* show in the process list \\(ps\\)`), flag);
+    assert.match(text, /--admin-token TOKEN .*Secret: as a flag it shows in the process list \(ps\) to every user of this machine; set SHARECAST_ADMIN_TOKEN instead/);
   });
 
   test('a bad value stops with exit code 2 and one line naming the key, the value and what is allowed', () => {
@@ -59,6 +62,32 @@ describe('command line', () => {
       assert.ok(!r.stderr.includes('short"'), r.stderr);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('secrets given as flags leave the process list (/proc/PID/cmdline) and are warned about without the secret', async () => {
+    const token = 'cmdline-secret-token-0123456789';
+    const password = 'cmdline-Zq9-password';
+    const data = mkdtempSync(join(tmpdir(), 'sharecast-cli-'));
+    // An smb:// source on a closed loopback port: the relay starts and keeps retrying it.
+    const args = ['--listen', '127.0.0.1:0', '--data', data, '--admin-token', token, '--source', 'demo', '--source', `nas=smb://obs:${password}@127.0.0.1:9/OBS/stream.m3u8`];
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor('listening line', () => /"port":(\d+)/.exec(out)?.[1], 20_000);
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1');
+      assert.ok(!cmdline.includes(token) && !cmdline.includes(password), `the secrets are in ${JSON.stringify(cmdline)}`);
+      assert.ok(!cmdline.includes('--admin-token') && !cmdline.includes('smb://'), JSON.stringify(cmdline));
+      assert.equal(cmdline.split('\0')[0], 'sharecast');
+      const warnings = out.split('\n').filter((l) => l.startsWith('{') && (JSON.parse(l) as { level: number }).level === 40).map((l) => (JSON.parse(l) as { msg: string }).msg);
+      assert.ok(warnings.some((w) => /--admin-token .*SHARECAST_ADMIN_TOKEN/.test(w)), warnings.join('\n'));
+      assert.ok(warnings.some((w) => /--source .*SHARECAST_SMB_PASSWORD/.test(w)), warnings.join('\n'));
+      assert.ok(!out.includes(token) && !out.includes(password), 'no secret in the log');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(data, { recursive: true, force: true });
     }
   });
 

@@ -5,7 +5,10 @@
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import { ErrorCode, SharecastError } from '../../errors.js';
+import { writeJsonError } from '../error-response.js';
 import { createHlsHandler } from '../hls-handler.js';
+import { applyServerTimeouts, corsHeadersFor } from '../http-policy.js';
 import type { FromEdge, ToEdge } from './edge-messages.js';
 import { EdgeReplica } from './edge-replica.js';
 import { HlsTally } from '../../metrics/hls-tally.js';
@@ -62,19 +65,17 @@ function pass(req: IncomingMessage, res: ServerResponse): void {
   up.on('error', () => {
     if (!res.headersSent) {
       // The main process is restarting: a short, retryable answer (hls.js retries 5xx, not 404).
-      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
-      res.end('{"error":{"code":"source_unavailable","message":"the server is restarting"}}');
+      writeJsonError(res, new SharecastError(ErrorCode.SourceUnavailable, 'the server is restarting'), { ...corsHeadersFor(req.url), 'Retry-After': '1' });
     } else res.destroy();
   });
   req.pipe(up);
 }
 
-const server = createServer((req, res) => {
-  if (!hls(req, res)) pass(req, res);
-});
-server.keepAliveTimeout = 65_000;
-server.headersTimeout = 20_000;
-server.requestTimeout = 60_000;
+const server = applyServerTimeouts(
+  createServer((req, res) => {
+    if (!hls(req, res)) pass(req, res);
+  }),
+);
 server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
   const upstream = connect(socketPath);
   upstream.write(proxyLine(client));

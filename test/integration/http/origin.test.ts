@@ -58,6 +58,28 @@ describe('HTTP origin', () => {
     }
   });
 
+  test('methods koa-router does not know get 405 with a correct Allow over a real socket; an unknown token is 400; never 5xx', async () => {
+    const cases: Array<[string, string]> = [
+      ['/', 'GET, HEAD, OPTIONS'],
+      ['/api/status', 'GET, HEAD, OPTIONS'],
+      ['/healthz', 'GET, HEAD, OPTIONS'],
+      ['/hls/live/index.m3u8', 'GET, HEAD, OPTIONS'],
+    ];
+    for (const method of ['TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'SEARCH', 'PURGE', 'REPORT']) {
+      for (const [path, allow] of cases) {
+        const r = await rawStatus(relay.port, `${method} ${path} HTTP/1.1`);
+        assert.equal(r.status, 405, `${method} ${path}: ${r.text}`);
+        assert.equal(/\r\nAllow: ([^\r]*)\r\n/i.exec(r.text)?.[1], allow, `${method} ${path}`);
+      }
+      const unknown = await rawStatus(relay.port, `${method} /api/no-such-thing HTTP/1.1`);
+      assert.equal(unknown.status, 404, `${method} /api/no-such-thing`);
+    }
+    for (const line of ['FOO / HTTP/1.1', 'get / HTTP/1.1', 'G@T / HTTP/1.1']) {
+      const r = await rawStatus(relay.port, line);
+      assert.equal(r.status, 400, `${line}: ${r.text}`);
+    }
+  });
+
   test('an unknown stream or segment is a JSON 404', async () => {
     for (const path of ['/hls/nope/index.m3u8', '/hls/live/nothing-1.ts', '/hls/live/index.m3u9']) {
       const res = await relay.get(path);

@@ -20,7 +20,7 @@ test('the example config lists every key and loads to exactly the defaults', () 
   assert.equal(fromFile.kind, 'config');
   assert.equal(defaults.kind, 'config');
   if (fromFile.kind === 'config' && defaults.kind === 'config') {
-    assert.deepEqual({ ...fromFile.config, configFile: undefined }, { ...defaults.config, configFile: undefined });
+    assert.deepEqual({ ...fromFile.config, config: undefined }, { ...defaults.config, config: undefined });
   }
 });
 

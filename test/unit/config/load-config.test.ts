@@ -49,15 +49,15 @@ describe('loadConfig: defaults and precedence', () => {
     const c = load();
     assert.deepEqual(c.sources, [{ kind: 'demo', name: 'live' }]);
     assert.deepEqual(c.listen, { host: '0.0.0.0', port: 8080 });
-    assert.equal(c.dataDir, '/home/obs/sharecast/data');
-    assert.equal(c.cacheBytes, 160 * 1024 * 1024);
-    assert.equal(c.pollIntervalMs, 250);
+    assert.equal(c.data, '/home/obs/sharecast/data');
+    assert.equal(c.cacheSize, 160 * 1024 * 1024);
+    assert.equal(c.pollInterval, 250);
     assert.equal(c.windowSeconds, 12);
-    assert.equal(c.offlineAfterSeconds, 6);
+    assert.equal(c.offlineAfter, 6);
     assert.equal(c.poll, false);
     assert.equal(c.logLevel, 'info');
     assert.equal(c.adminToken, undefined);
-    assert.equal(c.configFile, undefined);
+    assert.equal(c.config, undefined);
   });
 
   it('answers --help, -h and --version', () => {
@@ -78,8 +78,8 @@ describe('loadConfig: defaults and precedence', () => {
     assert.equal(all.poll, true);
     assert.deepEqual(all.sources, [{ kind: 'folder', name: 'live', path: '/srv/from-flag' }]);
     assert.equal(all.logLevel, 'warn', 'from the file when neither env nor flag sets it');
-    assert.equal(all.cacheBytes, 1024 ** 3);
-    assert.equal(all.configFile, FILE);
+    assert.equal(all.cacheSize, 1024 ** 3);
+    assert.equal(all.config, FILE);
 
     const envAndFile = load([], env, files);
     assert.deepEqual(envAndFile.listen, { host: '127.0.0.1', port: 2000 });
@@ -106,7 +106,7 @@ describe('loadConfig: defaults and precedence', () => {
     const b = load([], { SHARECAST_CONFIG: '/etc/b.json' }, files);
     assert.equal(b.title, 'From B');
     assert.equal(b.windowSeconds, 8);
-    assert.equal(b.configFile, '/etc/b.json');
+    assert.equal(b.config, '/etc/b.json');
     assert.equal(load(['--config', '/etc/b.json'], { SHARECAST_TITLE: 'From env' }, files).title, 'From env');
   });
 
@@ -150,15 +150,15 @@ describe('loadConfig: defaults and precedence', () => {
 
   it('makes relative paths absolute against the working folder', () => {
     const c = load(['--data', 'state', '--offline-image', 'img/off.png', '--web', '/srv/web']);
-    assert.equal(c.dataDir, '/home/obs/sharecast/state');
+    assert.equal(c.data, '/home/obs/sharecast/state');
     assert.equal(c.offlineImage, '/home/obs/sharecast/img/off.png');
-    assert.equal(c.webDir, '/srv/web');
+    assert.equal(c.web, '/srv/web');
   });
 
   it('reads sizes, addresses and booleans the way users write them', () => {
-    assert.equal(load(['--cache-size', '512MB']).cacheBytes, 512e6);
-    assert.equal(load(['--cache-size', '1.5 GiB']).cacheBytes, 1.5 * 1024 ** 3);
-    assert.equal(load(['--config', FILE], {}, { [FILE]: 'cacheSize: 20000000\n' }).cacheBytes, 20_000_000);
+    assert.equal(load(['--cache-size', '512MB']).cacheSize, 512e6);
+    assert.equal(load(['--cache-size', '1.5 GiB']).cacheSize, 1.5 * 1024 ** 3);
+    assert.equal(load(['--config', FILE], {}, { [FILE]: 'cacheSize: 20000000\n' }).cacheSize, 20_000_000);
     assert.deepEqual(load(['--listen', '[::]:8443']).listen, { host: '::', port: 8443 });
     assert.deepEqual(load(['--listen', ':9000']).listen, { host: '0.0.0.0', port: 9000 });
     assert.deepEqual(load(['--listen', '127.0.0.1:0']).listen, { host: '127.0.0.1', port: 0 });
@@ -294,5 +294,16 @@ describe('loadConfig: secrets never appear in a message', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('loadConfig: one name per option', () => {
+  it('names every Config field after its key in the options table', async () => {
+    const { OPTIONS } = await import('../../../src/config/options.js');
+    const keys = new Set(OPTIONS.map((d) => d.key));
+    const c = load(['--config', FILE, '--admin-token', 'x'.repeat(20), '--web', 'w', '--offline-image', 'o.png', '--streamer-name', 'me'], {}, { [FILE]: '' });
+    for (const field of Object.keys(c)) assert.ok(keys.has(field), `Config.${field} is not an options-table key`);
+    const unfilled = [...keys].filter((k) => !(k in c));
+    assert.deepEqual(unfilled, ['smbPassword'], 'only smbPassword has no field (it is folded into the smb:// sources)');
   });
 });
