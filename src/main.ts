@@ -75,6 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         sequences,
         windowSeconds: config.windowSeconds,
         offlineAfterSeconds: config.offlineAfter,
+        lowLatency: config.lowLatency,
       }),
     );
     logger.info({ stream: spec.name, source: describeSourceSpec(spec) }, `stream "${spec.name}" from ${describeSourceSpec(spec)}`);

@@ -37,6 +37,8 @@ export interface Config {
   web: string | undefined;
   /** --admin-token (a secret: never logged). */
   adminToken: string | undefined;
+  /** --low-latency: LL-HLS parts when the source writes chunked CMAF. */
+  lowLatency: boolean;
   /** --workers: extra processes answering /hls on the public port (0: none). */
   workers: number;
   /** --log-level */

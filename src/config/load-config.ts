@@ -77,6 +77,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     cacheSize: v('cacheSize'),
     web: abs(v('web')),
     adminToken: v('adminToken'),
+    lowLatency: v('lowLatency'),
     workers: v('workers'),
     logLevel: v('logLevel'),
   };

@@ -74,6 +74,7 @@ export const OPTION_SCHEMAS = {
   pollInterval: numberIn(50, 10_000, 'milliseconds'),
   windowSeconds: numberIn(2, 600, 'seconds'),
   offlineAfter: numberIn(1, 3600, 'seconds'),
+  lowLatency: booleanSchema,
   cacheSize: sizeSchema,
   web: nonEmpty('a folder path').optional(),
   adminToken: z.string({ error: 'expected a token' }).min(16, 'expected at least 16 characters').max(256, 'expected at most 256 characters').optional(),
