@@ -272,19 +272,10 @@ function ensureRootfs(cacheDir: string, spec: DebianNodeSpec, log: Log): { rootf
   return { rootfs, marker };
 }
 
-/** Cache entries of earlier versions of this script (the npm registry's armv7l Node, a bookworm tree). */
-function removeOldCacheEntries(cacheDir: string): void {
-  if (!existsSync(cacheDir)) return;
-  for (const name of readdirSync(cacheDir)) {
-    if (/^node-v[\d.]+-linux-armv7l$/.test(name) || name === 'rootfs-bookworm-armhf') rmSync(join(cacheDir, name), { recursive: true, force: true });
-  }
-}
-
 /** Makes (or reuses) the cached armhf root with Debian's nodejs; throws ArmRuntimeError with a fix on failure. */
 export function ensureArmRuntime(spec: DebianNodeSpec, log: Log, cacheDir = armCacheDir()): ArmRuntime {
   const qemu = findQemu();
   removeStalePartials(cacheDir);
-  removeOldCacheEntries(cacheDir);
   const { rootfs, marker } = ensureRootfs(cacheDir, spec, log);
   return {
     qemu: qemu.path,
