@@ -57,6 +57,9 @@ done
 admin=$root/var/lib/dpkg
 mkdir -p "$admin/info" "$admin/updates"
 touch "$admin/status" "$admin/available"
+# The multiarch layout of info/ (pkg:arch.list for Multi-Arch: same packages);
+# a debootstrap --foreign tree has no database yet to say so.
+[ -f "$admin/info/format" ] || echo 1 >"$admin/info/format"
 
 # Unpacks one .deb into the tree and records it as installed, replacing a
 # record of the same package and architecture.

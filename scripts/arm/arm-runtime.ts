@@ -17,6 +17,7 @@
  * 60 MB from Debian's mirror, under a minute).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -51,6 +52,8 @@ export interface ArmRuntime {
   indexWarning?: string;
   /** When the root was made (ISO time). */
   made: string;
+  /** The root's /etc/passwd line for the image's user, as docker/debian-node.sh --user wrote it. */
+  userEntry: string | undefined;
 }
 
 export type Log = (message: string) => void;
@@ -181,6 +184,8 @@ function removeStalePartials(cacheDir: string): void {
 interface RootfsMarker {
   suite: string;
   nodeLine: number;
+  /** sha256 of docker/debian-node.sh that made the tree: a changed script makes it again. */
+  script: string;
   nodePackage: string;
   archives: string[];
   indexWarning?: string;
@@ -208,9 +213,11 @@ function readMarker(rootfs: string): RootfsMarker | undefined {
 /** debootstrap's first stage of SUITE for armhf, recorded as installed, plus Debian's nodejs. */
 function ensureRootfs(cacheDir: string, spec: DebianNodeSpec, log: Log): { rootfs: string; marker: RootfsMarker } {
   const rootfs = join(cacheDir, `rootfs-${spec.suite}-armhf-node${spec.nodeLine}`);
+  const script = createHash('sha256').update(readFileSync(DEBIAN_NODE_SCRIPT)).digest('hex');
   const cached = readMarker(rootfs);
   const ageDays = cached ? (Date.now() - Date.parse(cached.made)) / 86_400_000 : Infinity;
-  if (cached && ageDays < REFRESH_DAYS && existsSync(join(rootfs, 'usr/bin/node'))) return { rootfs, marker: cached };
+  const current = cached?.script === script && ageDays < REFRESH_DAYS;
+  if (cached && current && existsSync(join(rootfs, 'usr/bin/node'))) return { rootfs, marker: cached };
 
   const debootstrap = which(['debootstrap'], ['/usr/sbin/debootstrap']);
   if (!debootstrap) {
@@ -230,7 +237,8 @@ function ensureRootfs(cacheDir: string, spec: DebianNodeSpec, log: Log): { rootf
   const partial = `${rootfs}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
-  log(`${cached ? `the armhf tree is ${ageDays.toFixed(0)} days old; making it again` : 'making the armhf tree'}: debootstrap --foreign ${spec.suite} from ${mirror}, then Debian's nodejs (about a minute)`);
+  const why = !cached ? 'making the armhf tree' : cached.script !== script ? 'docker/debian-node.sh changed; making the armhf tree again' : `the armhf tree is ${ageDays.toFixed(0)} days old; making it again`;
+  log(`${why}: debootstrap --foreign ${spec.suite} from ${mirror}, then Debian's nodejs (about a minute)`);
   const started = Date.now();
   try {
     run(debootstrap, ['--arch=armhf', '--variant=minbase', '--foreign', spec.suite, partial, mirror], { logFile: join(cacheDir, 'debootstrap.log') });
@@ -245,7 +253,7 @@ function ensureRootfs(cacheDir: string, spec: DebianNodeSpec, log: Log): { rootf
     // alone then and say so. The Dockerfile never passes --lenient-updates.
     const out = run(
       'sh',
-      [DEBIAN_NODE_SCRIPT, 'install', '--root', partial, '--arch', 'armhf', '--suite', spec.suite, '--node-line', String(spec.nodeLine), '--mirror', mirror, '--security-mirror', security, '--lenient-updates'],
+      [DEBIAN_NODE_SCRIPT, 'install', '--root', partial, '--arch', 'armhf', '--suite', spec.suite, '--node-line', String(spec.nodeLine), '--mirror', mirror, '--security-mirror', security, '--user', 'node:1000', '--lenient-updates'],
       { logFile: join(cacheDir, 'debian-node.log') },
     );
     const nodePackage = installedVersion(partial, 'nodejs');
@@ -254,6 +262,7 @@ function ensureRootfs(cacheDir: string, spec: DebianNodeSpec, log: Log): { rootf
     const marker: RootfsMarker = {
       suite: spec.suite,
       nodeLine: spec.nodeLine,
+      script,
       nodePackage,
       archives: warning ? [`${mirror} ${spec.suite}`] : [`${mirror} ${spec.suite}`, `${mirror} ${spec.suite}-updates`, `${security} ${spec.suite}-security`],
       ...(warning ? { indexWarning: warning } : {}),
@@ -287,6 +296,7 @@ export function ensureArmRuntime(spec: DebianNodeSpec, log: Log, cacheDir = armC
     archives: marker.archives,
     ...(marker.indexWarning ? { indexWarning: marker.indexWarning } : {}),
     made: marker.made,
+    userEntry: readFileSync(join(rootfs, 'etc/passwd'), 'utf8').split('\n').find((l) => l.startsWith('node:')),
   };
 }
 

@@ -7,7 +7,7 @@ export interface SmokeResult {
   qemu?: string;
   node?: { version: string; binary: string; elf32: boolean; elfMachine: number; pie: boolean };
   /** The runtime: the bake target it stands for and Debian's nodejs package. */
-  runtime?: { target: string; suite: string; nodeLine: number; nodePackage: string; archives: string[]; indexWarning?: string; made: string };
+  runtime?: { target: string; suite: string; nodeLine: number; nodePackage: string; archives: string[]; indexWarning?: string; made: string; userEntry: string | null };
   /** process.arch as the ARM node reports it. */
   arch?: string;
   /** process.version, process.platform from the same run. */

@@ -336,6 +336,7 @@ export async function main(argv: string[]): Promise<number> {
       archives: rt.archives,
       ...(rt.indexWarning ? { indexWarning: rt.indexWarning } : {}),
       made: rt.made,
+      userEntry: rt.userEntry ?? null,
     };
     say(`runtime of the ${SMOKE_TARGET} image: Debian ${rt.suite}'s nodejs ${rt.nodePackage} for armhf, from ${rt.archives.join(', ')} (tree made ${rt.made.slice(0, 10)})`);
     if (rt.indexWarning) say(`WARNING: ${rt.indexWarning}`);

@@ -74,6 +74,7 @@ describe('ARM smoke run (scripts/arm-smoke)', { skip: process.platform !== 'linu
     assert.equal(result.runtime?.suite, target.args.DEBIAN_SUITE);
     assert.match(result.runtime?.nodePackage ?? '', new RegExp(`^${target.args.NODE_LINE}\\.\\d+\\.\\d+\\+dfsg`), 'a Debian nodejs package of the target\'s line');
     assert.equal(result.node?.version.split('.')[0], `v${target.args.NODE_LINE}`);
+    assert.match(result.runtime?.userEntry ?? '', /^node:x:1000:1000:/, 'docker/debian-node.sh --user adds the image\'s node user');
     assert.equal(result.nodeSupport?.by, `Debian ${release?.version} (${target.args.DEBIAN_SUITE})`, 'the image\'s /usr/bin/node is judged Debian\'s');
     assert.equal(result.nodeSupport?.warning, null, 'no start-up warning in the image');
     if (result.runtime?.nodePackage !== release?.nodejs) {
