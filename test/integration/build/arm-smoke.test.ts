@@ -1,43 +1,28 @@
 /**
  * The ARMv7 image, run without a container engine: scripts/arm-smoke builds
- * the production tree as Dockerfile.armv7's build stage does, serves the demo
- * stream with Node's ARMv7 build under qemu-arm-static, and reports what it
- * saw. This test holds it to what a board user needs: the server is really an
- * ARM process, answers /healthz, serves the playlist and segments whose bytes
- * are the demo's own, passes the image's HEALTHCHECK and stops on docker stop.
+ * the production tree as Dockerfile.armv7's build stage does and serves the
+ * demo stream on the runtime the armv7-debian image ships, Debian's armhf
+ * nodejs package, under qemu-arm-static, and reports what it saw. This test
+ * holds it to what a board user needs: the server is really an ARM process
+ * on Debian's Node.js of the line docker-bake.hcl names, answers /healthz,
+ * serves the playlist and segments whose bytes are the demo's own to 20
+ * viewers, passes the image's HEALTHCHECK and stops on docker stop.
  *
  * It needs qemu-user-static and debootstrap (npm test's setup installs them on
- * Debian) and, on a machine's first run, Debian's mirror and the npm registry
- * for the armhf libraries and the ARM Node (cached afterwards). When that is
- * missing the test fails and says what to install; it skips only where qemu's
- * user-mode emulation cannot exist (not Linux).
+ * Debian) and, when the cached armhf tree is missing or a week old, Debian's
+ * mirror. When that is missing the test fails and says what to install; it
+ * skips only where qemu's user-mode emulation cannot exist (not Linux).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadNodeLines } from '../../../bin/node-support.js';
+import { loadBake, resolveTarget } from '../../../scripts/arm/bake-model.js';
+import type { SmokeResult } from '../../../scripts/arm/smoke-result.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-
-interface SmokeResult {
-  ok: boolean;
-  error?: string;
-  failures: string[];
-  arch?: string;
-  platform?: string;
-  node?: { version: string; elf32: boolean; elfMachine: number };
-  build?: { nativeFindings: number; packages: number; files: string[] };
-  server?: {
-    healthz: number;
-    playlist: { status: number; segments: number };
-    segment: { status: number; bytes: number; mpegts: boolean; fixture: string | undefined };
-    requests: number;
-    failedRequests: number;
-  };
-  healthcheck?: { exitCode: number | null };
-  memory?: { guestRssMB: number; guestPeakRssMB: number; qemuRssMB: number };
-  shutdown?: { signal: string; exitCode: number | null };
-}
+const VIEWERS = 20;
 
 let child: ChildProcess | undefined;
 after(async () => {
@@ -51,7 +36,7 @@ after(async () => {
 
 function runSmoke(): Promise<{ code: number | null; output: string; result: SmokeResult | undefined }> {
   return new Promise((resolve, reject) => {
-    child = spawn(`${REPO}scripts/arm-smoke`, ['--json', '--serve-seconds', '8', '--viewers', '3'], {
+    child = spawn(`${REPO}scripts/arm-smoke`, ['--json', '--serve-seconds', '10', '--viewers', String(VIEWERS)], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -67,7 +52,7 @@ function runSmoke(): Promise<{ code: number | null; output: string; result: Smok
 }
 
 describe('ARM smoke run (scripts/arm-smoke)', { skip: process.platform !== 'linux' ? 'qemu user-mode emulation exists only on Linux' : false }, () => {
-  it('serves the demo stream from the image tree on an ARMv7 Node under qemu', { timeout: 15 * 60_000 }, async (t) => {
+  it('serves the demo stream from the image tree on Debian\'s armhf Node.js under qemu', { timeout: 15 * 60_000 }, async (t) => {
     const { code, output, result } = await runSmoke();
     const report = output
       .split('\n')
@@ -82,6 +67,20 @@ describe('ARM smoke run (scripts/arm-smoke)', { skip: process.platform !== 'linu
     assert.equal(result.platform, 'linux');
     assert.equal(result.node?.elf32, true);
     assert.equal(result.node?.elfMachine, 40, 'e_machine EM_ARM');
+
+    // The armv7-debian image's runtime: Debian's nodejs of the suite and line the bake target names.
+    const target = resolveTarget(await loadBake(REPO), 'armv7-debian');
+    const release = loadNodeLines().debian[target.args.DEBIAN_SUITE ?? ''];
+    assert.equal(result.runtime?.suite, target.args.DEBIAN_SUITE);
+    assert.match(result.runtime?.nodePackage ?? '', new RegExp(`^${target.args.NODE_LINE}\\.\\d+\\.\\d+\\+dfsg`), 'a Debian nodejs package of the target\'s line');
+    assert.equal(result.node?.version.split('.')[0], `v${target.args.NODE_LINE}`);
+    assert.match(result.runtime?.userEntry ?? '', /^node:x:1000:1000:/, 'docker/debian-node.sh --user adds the image\'s node user');
+    assert.equal(result.nodeSupport?.by, `Debian ${release?.version} (${target.args.DEBIAN_SUITE})`, 'the image\'s /usr/bin/node is judged Debian\'s');
+    assert.equal(result.nodeSupport?.warning, null, 'no start-up warning in the image');
+    if (result.runtime?.nodePackage !== release?.nodejs) {
+      t.diagnostic(`NOTICE: Debian now ships nodejs ${result.runtime?.nodePackage}; bin/node-lines.json names ${release?.nodejs}`);
+    }
+    if (result.runtime?.indexWarning) t.diagnostic(`NOTICE: ${result.runtime.indexWarning}`);
 
     // The tree is the image's: pure JavaScript, with what the server reads.
     assert.equal(result.build?.nativeFindings, 0);
@@ -105,6 +104,9 @@ describe('ARM smoke run (scripts/arm-smoke)', { skip: process.platform !== 'linu
     // A figure to report, with only a sanity bound (the target is in docs/docker.md).
     const rss = result.memory?.guestRssMB ?? 0;
     assert.ok(rss > 10 && rss < 200, `guest RSS ${rss} MB is plausible`);
-    t.diagnostic(`process.arch=${result.arch}; RSS while serving: ${rss} MB (peak ${result.memory?.guestPeakRssMB} MB) for the ARM process, ${result.memory?.qemuRssMB} MB for the whole qemu process`);
+    t.diagnostic(
+      `process.arch=${result.arch}, Node ${result.node?.version} (Debian nodejs ${result.runtime?.nodePackage}); RSS serving ${VIEWERS} viewers: ` +
+        `${rss} MB (peak ${result.memory?.guestPeakRssMB} MB) for the ARM process, ${result.memory?.qemuRssMB} MB for the whole qemu process`,
+    );
   });
 });

@@ -2,15 +2,15 @@
  * No Docker engine with BuildKit runs here, so the build files are checked by
  * reading them with real parsers: Dockerfile.armv7 with dockerfile-ast and
  * dockerfile-utils (the parser and linter behind Docker's VS Code extension),
- * docker-bake.hcl with @cdktf/hcl2json (HashiCorp's HCL parser built to WASM),
  * and the compose example with dclint (the Compose JSON schema plus lint rules).
+ * docker-bake.hcl and the Node.js line of each target are checked in
+ * test/unit/build/docker-bake.test.ts.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { DCLinter } from 'dclint';
 import { validate } from 'dockerfile-utils';
 import { parse as parseYaml } from 'yaml';
@@ -31,11 +31,27 @@ const secretEnv = OPTIONS.filter((o) => o.secret).map(envName);
 const defaultListen = String(OPTIONS.find((o) => o.key === 'listen')?.default ?? '');
 const ignoreRules = parseDockerignore(existsSync(join(REPO, '.dockerignore')) ? read('.dockerignore') : '');
 
-function stage(name: string): DockerStage {
-  const s = model.stages.find((x) => x.name === name);
+function stage(name: string, m: DockerfileModel = model): DockerStage {
+  const s = m.stages.find((x) => x.name === name);
   assert.ok(s, `${DOCKERFILE} has a stage named "${name}"`);
   return s;
 }
+
+/** A stage and the stages it is built FROM, down to the one on an image. */
+function fromChain(s: DockerStage, m: DockerfileModel = model): DockerStage[] {
+  const chain = [s];
+  for (let parent = findStage(m, s.image); parent; parent = findStage(m, parent.image)) {
+    assert.ok(parent.index < (chain.at(-1) as DockerStage).index, `FROM ${parent.name} is an earlier stage`);
+    chain.push(parent);
+  }
+  return chain;
+}
+
+/** The Dockerfile as each RUNTIME builds it, ARGs at their defaults otherwise. */
+const runtimes = {
+  node: parseDockerfile(dockerfileText, new Map([['RUNTIME', 'node']])),
+  debian: parseDockerfile(dockerfileText, new Map([['RUNTIME', 'debian']])),
+};
 
 /** COPY instructions of a stage as { from, sources, dest (absolute) }. */
 function copies(s: DockerStage): Array<{ line: number; from: string | undefined; chown: string | undefined; sources: string[]; dest: string }> {
@@ -93,19 +109,41 @@ describe('Dockerfile.armv7', () => {
     assert.ok(at(/\bnpm prune --omit=dev\b/) >= at(/\bnpm run build\b/), 'RUN npm prune --omit=dev after the build');
   });
 
-  it('runs on linux/arm/v7 (by default) from a slim Node 20+ image, with no RUN in the runtime stage', () => {
+  it('runs on linux/arm/v7 (by default) on either runtime, with no RUN on the board\'s platform', () => {
     const runtime = stage('runtime');
     assert.equal(runtime.index, model.stages.length - 1, 'the runtime stage is the last, the default target');
-    assert.equal(runtime.platform, 'linux/arm/v7', `runtime FROM --platform=${runtime.platformText} resolves to linux/arm/v7`);
-    assert.match(runtime.image, /^node:\d+-[\w-]*slim$/);
-    assert.ok(Number(/^node:(\d+)/.exec(runtime.image)?.[1]) >= 20);
-    assert.equal(model.stages.find((s) => s.name === 'runtime')?.image, stage('build').image, 'same Node in both stages');
-    // A RUN there would execute ARM code at build time and need QEMU in BuildKit.
-    assert.deepEqual(
-      runtime.instructions.filter((i) => i.keyword === 'RUN').map((i) => `line ${i.line}: RUN ${i.text}`),
-      [],
-      'the runtime stage must not RUN anything (move it to the build stage)',
-    );
+    const bases: Record<keyof typeof runtimes, RegExp> = { node: /^node:\d+-[\w-]*slim$/, debian: /^debian:[a-z]+-slim$/ };
+    for (const [kind, m] of Object.entries(runtimes) as Array<[keyof typeof runtimes, DockerfileModel]>) {
+      const chain = fromChain(stage('runtime', m), m);
+      assert.equal(chain[1]?.name, `runtime-${kind}`, `RUNTIME=${kind}: the runtime stage is built FROM runtime-${kind}`);
+      const base = chain.at(-1) as DockerStage;
+      assert.match(base.image, bases[kind], `RUNTIME=${kind}: the chain ends on a slim image (${base.image})`);
+      assert.equal(base.platform, 'linux/arm/v7', `RUNTIME=${kind}: FROM --platform=${base.platformText} resolves to linux/arm/v7`);
+      // A RUN there would execute ARM code at build time and need QEMU in BuildKit.
+      assert.deepEqual(
+        chain.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => `line ${i.line}: RUN ${i.text}`)),
+        [],
+        `RUNTIME=${kind}: no stage on the board's platform may RUN anything (move it to a $BUILDPLATFORM stage)`,
+      );
+    }
+  });
+
+  it('the debian runtime\'s nodejs is fetched and unpacked on the builder by docker/debian-node.sh', () => {
+    const fetch = stage('debian-node', runtimes.debian);
+    assert.equal(fetch.platformText, '$BUILDPLATFORM');
+    assert.equal(fetch.image, stage('debian-target', runtimes.debian).image, 'the same Debian release on both sides');
+    const run = fetch.instructions.find((i) => i.keyword === 'RUN');
+    assert.ok(run && /debian-node install\b/.test(run.text), 'RUN debian-node install ...');
+    for (const flag of ['--root /target', '--suite "$DEBIAN_SUITE"', '--node-line "$NODE_LINE"', '--user node:1000']) {
+      assert.ok(run.text.includes(flag), `debian-node install ${flag}`);
+    }
+    assert.doesNotMatch(run.text, /--lenient-updates/, 'an image build never goes on without the security index');
+    for (const platform of ['linux/arm/v7', 'linux/arm64', 'linux/amd64']) assert.ok(run.text.includes(`${platform})`), `maps ${platform} to a Debian architecture`);
+    const copyScript = fetch.instructions.find((i) => i.keyword === 'COPY' && i.args[0] === 'docker/debian-node.sh');
+    assert.ok(copyScript, 'COPY docker/debian-node.sh');
+    const onto = stage('runtime-debian', runtimes.debian);
+    assert.equal(onto.image, 'debian-target');
+    assert.ok(onto.instructions.some((i) => i.keyword === 'COPY' && i.flags.get('from') === 'debian-node' && i.args.join(' ') === '/target/ /'));
   });
 
   it('every COPY --from names an earlier stage, and what it copies was made there', () => {
@@ -115,8 +153,11 @@ describe('Dockerfile.armv7', () => {
         const from = findStage(model, c.from);
         assert.ok(from, `line ${c.line}: COPY --from=${c.from} names a stage`);
         assert.ok(from.index < s.index, `line ${c.line}: --from=${c.from} is an earlier stage`);
+        // A stage that is only an image (FROM, nothing else): its files are the image's own.
+        if (from.instructions.length === 0 && !findStage(model, from.image)) continue;
         const made = producedPaths(from);
-        for (const src of c.sources) {
+        for (const source of c.sources) {
+          const src = source === '/' ? source : source.replace(/\/+$/, '');
           assert.ok(
             made.some((p) => src === p || src.startsWith(`${p}/`) || p.startsWith(`${src}/`)),
             `line ${c.line}: ${src} is made by stage ${c.from} (it makes ${made.join(', ')})`,
@@ -198,107 +239,23 @@ describe('Dockerfile.armv7', () => {
     assert.ok(heap >= 128 && heap <= 512, `--max-old-space-size=${heap} MiB suits a 1 GB board`);
   });
 
-  it('carries the OCI labels, version and revision from build arguments', () => {
+  it('carries the OCI labels, version and revision from build arguments, and the base image and Node.js of each runtime', () => {
     const runtime = stage('runtime');
     const labels = new Map(runtime.instructions.filter((i) => i.keyword === 'LABEL').flatMap((i) => i.pairs));
     for (const key of ['title', 'description', 'version', 'revision', 'created', 'source', 'licenses']) {
       assert.ok(labels.has(`org.opencontainers.image.${key}`), `LABEL org.opencontainers.image.${key}`);
     }
+    for (const [kind, m] of Object.entries(runtimes)) {
+      const chain = fromChain(stage('runtime', m), m);
+      // Labels of a FROM stage are inherited; the nearest one wins.
+      const inherited = new Map(chain.toReversed().flatMap((s) => s.instructions.filter((i) => i.keyword === 'LABEL').flatMap((i) => i.pairs)));
+      assert.equal(inherited.get('org.opencontainers.image.base.name'), `docker.io/library/${(chain.at(-1) as DockerStage).image}`, `RUNTIME=${kind}: base.name names the base image`);
+      assert.match(inherited.get('io.sharecast.node') ?? '', /^Node\.js \d+, /, `RUNTIME=${kind}: io.sharecast.node says which Node.js`);
+    }
     assert.equal(labels.get('org.opencontainers.image.licenses'), pkg.license);
     assert.equal(labels.get('org.opencontainers.image.title'), 'sharecast');
     const versionLabel = runtime.instructions.find((i) => i.keyword === 'LABEL' && /org\.opencontainers\.image\.version="\$\{VERSION\}"/.test(i.text));
     assert.ok(versionLabel, 'the version label comes from ARG VERSION');
-    assert.doesNotMatch(labels.get('org.opencontainers.image.base.name') ?? '', /\$\{|:-/, 'base.name label has its variables expanded');
-  });
-});
-
-type HclBlock = Record<string, unknown>;
-interface Bake {
-  variable?: Record<string, HclBlock[]>;
-  function?: Record<string, HclBlock[]>;
-  group?: Record<string, Array<{ targets?: string[] }>>;
-  target?: Record<string, HclBlock[]>;
-}
-
-describe('docker-bake.hcl', () => {
-  let bake: Bake;
-  before(async () => {
-    bake = (await parseHcl('docker-bake.hcl', read('docker-bake.hcl'))) as Bake;
-  });
-
-  /** A target's attributes with its inherits applied (child wins, args merged). */
-  function resolved(name: string, seen = new Set<string>()): HclBlock {
-    assert.ok(!seen.has(name), `inherits loop at ${name}`);
-    seen.add(name);
-    const block = bake.target?.[name]?.[0];
-    assert.ok(block, `target "${name}" exists`);
-    let out: HclBlock = {};
-    for (const parent of (block.inherits as string[] | undefined) ?? []) out = { ...out, ...resolved(parent, seen) };
-    const args = { ...((out.args as Record<string, string>) ?? {}), ...((block.args as Record<string, string>) ?? {}) };
-    return { ...out, ...block, args };
-  }
-
-  it('has armv7, arm64 and amd64 targets and a default group of exactly those', () => {
-    for (const t of ['armv7', 'arm64', 'amd64']) assert.ok(bake.target?.[t], `target "${t}"`);
-    assert.deepEqual([...(bake.group?.default?.[0]?.targets ?? [])].sort(), ['amd64', 'arm64', 'armv7']);
-  });
-
-  it('every group member and every inherited target exists', () => {
-    for (const [name, blocks] of Object.entries(bake.group ?? {})) {
-      for (const member of blocks[0]?.targets ?? []) {
-        assert.ok(bake.target?.[member] || bake.group?.[member], `group "${name}" member "${member}" is a target or group`);
-      }
-    }
-    for (const [name, blocks] of Object.entries(bake.target ?? {})) {
-      for (const parent of (blocks[0]?.inherits as string[] | undefined) ?? []) assert.ok(bake.target?.[parent], `target "${name}" inherits existing "${parent}"`);
-    }
-  });
-
-  it('each board target builds Dockerfile.armv7\'s runtime stage for its own platform', () => {
-    const expected: Record<string, string> = { armv7: 'linux/arm/v7', arm64: 'linux/arm64', amd64: 'linux/amd64' };
-    const dockerfileArgs = new Set([...model.globalArgs.keys(), ...model.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'ARG').map((i) => i.pairs[0]?.[0] ?? ''))]);
-    for (const [name, platform] of Object.entries(expected)) {
-      const t = resolved(name);
-      assert.equal(t.dockerfile, DOCKERFILE, `${name}: dockerfile`);
-      assert.ok(existsSync(join(REPO, (t.context as string) ?? '.', t.dockerfile as string)), `${name}: the Dockerfile exists in the context`);
-      assert.ok(model.stages.some((s) => s.name === t.target), `${name}: target stage "${String(t.target)}" exists`);
-      assert.deepEqual(t.platforms, [platform], `${name}: platforms`);
-      const args = t.args as Record<string, string>;
-      assert.equal(args.RUNTIME_PLATFORM, platform, `${name}: RUNTIME_PLATFORM matches the platform`);
-      for (const arg of Object.keys(args)) assert.ok(dockerfileArgs.has(arg), `${name}: build arg ${arg} is an ARG of ${DOCKERFILE}`);
-    }
-  });
-
-  it('tags come from IMAGE and VERSION, and VERSION defaults to package.json\'s version', () => {
-    const variable = (name: string) => bake.variable?.[name]?.[0];
-    assert.equal(variable('VERSION')?.default, pkg.version);
-    assert.ok(variable('IMAGE'));
-    const fn = JSON.stringify(bake.function?.tags_for?.[0]?.result ?? '');
-    assert.match(fn, /\$\{IMAGE\}:\$\{VERSION\}-\$\{arch\}/);
-    for (const name of ['armv7', 'arm64', 'amd64']) assert.equal(resolved(name).tags, `\${tags_for("${name}")}`);
-  });
-
-  it('every target has CI cache settings driven by the CACHE variable', () => {
-    assert.ok(bake.variable?.CACHE, 'variable CACHE');
-    for (const name of ['armv7', 'arm64', 'amd64']) {
-      const t = resolved(name);
-      assert.equal(t['cache-from'], `\${cache_from("${name}")}`);
-      assert.equal(t['cache-to'], `\${cache_to("${name}")}`);
-    }
-    for (const fn of ['cache_from', 'cache_to']) {
-      const body = JSON.stringify(bake.function?.[fn]?.[0]?.result ?? '');
-      for (const kind of ['gha', 'registry', 'local']) assert.match(body, new RegExp(`CACHE == \\\\"${kind}\\\\"`), `${fn} handles CACHE=${kind}`);
-    }
-  });
-
-  it('every upper-case name used in an expression is a declared variable; every function called is declared or built in', () => {
-    const declared = new Set(Object.keys(bake.variable ?? {}));
-    const functions = new Set([...Object.keys(bake.function ?? {}), 'concat']);
-    const values = JSON.stringify([bake.function, Object.values(bake.target ?? {}).map((b) => Object.entries(b[0] ?? {}).map(([, v]) => v))]);
-    for (const expr of values.match(/\$\{[^}]*\}/g) ?? []) {
-      for (const name of expr.match(/\b[A-Z][A-Z0-9_]+\b/g) ?? []) assert.ok(declared.has(name), `${expr}: variable ${name} is declared`);
-    }
-    for (const call of values.match(/\b[a-z_]+\(/g) ?? []) assert.ok(functions.has(call.slice(0, -1)), `function ${call} is declared`);
   });
 });
 
