@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, SharecastError } from '../errors.js';
+import { skeleton } from './name-skeleton.js';
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -33,9 +34,36 @@ export function generatedName(userId: string): string {
   return `${adjective} ${animal}`;
 }
 
-/** The form names are compared in: case, width, spacing and punctuation do not make a name different (letters, digits and symbols such as emoji do). */
+/** Everything but letters, digits, symbols (emoji) and the marks on letters. */
+const NOT_NAME_MATTER = /[^\p{L}\p{N}\p{S}\p{M}]+/gu;
+
+function letters(name: string): string {
+  return name.normalize('NFKC').replace(/[^\p{L}\p{N}\p{S}]+/gu, '');
+}
+
+/**
+ * The form names are compared in: case, width, spacing and punctuation do
+ * not make a name different, and neither do look-alike characters (the
+ * UTS #39 skeleton): "Аdmin" with a Cyrillic А, "adm1n" and "A.D.M.I.N"
+ * are all "admin". Letters, digits and symbols such as emoji do.
+ */
 export function foldName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}\p{S}]+/gu, '');
+  return skeleton(letters(name).toLowerCase()).replace(NOT_NAME_MATTER, '');
+}
+
+/** The skeleton before lowercasing: catches a lowercase l standing for a capital I ("ADMlN"). */
+function casedKey(name: string): string {
+  return skeleton(letters(name)).toLowerCase().replace(NOT_NAME_MATTER, '');
+}
+
+/** True when `name` is, or looks like, `word` written in lower, upper or title case. */
+export function looksLike(name: string, word: string): boolean {
+  const folded = foldName(word);
+  if (folded === '') return false;
+  if (foldName(name) === folded) return true;
+  const cased = casedKey(name);
+  const title = word.toLowerCase().replace(/(^|\s)\p{Ll}/gu, (c) => c.toUpperCase());
+  return [word, word.toLowerCase(), word.toUpperCase(), title].some((v) => casedKey(v) === cased);
 }
 
 // C0/C1 controls, line and paragraph separators, bidirectional overrides and isolates, lone surrogates.
@@ -54,11 +82,9 @@ export function validateName(raw: unknown, reserved: readonly string[]): string 
   if (name.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name is empty');
   if ([...name].length > NAME_MAX_LENGTH) throw new SharecastError(ErrorCode.TooLong, `the name is longer than ${NAME_MAX_LENGTH} characters`);
   if (FORBIDDEN_IN_NAME.test(name)) throw new SharecastError(ErrorCode.Invalid, 'the name contains control characters');
-  const folded = foldName(name);
-  if (folded.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter, digit or emoji');
+  if (foldName(name).length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter, digit or emoji');
   for (const word of reserved) {
-    const r = foldName(word);
-    if (r !== '' && folded === r) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved`);
+    if (looksLike(name, word)) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved, or looks like a reserved name`);
   }
   return name;
 }

@@ -32,23 +32,30 @@ export class RateLimiter {
     this.#users = new LRUCache({ max: this.#o.maxUsers, ttl: Math.max(o.windowMs, o.blockMs) * 2, ttlAutopurge: false });
   }
 
-  /** Takes one action for the user: 0 if allowed, else how many ms until they may try again. */
-  take(key: string): number {
-    const now = this.#o.now();
+  /**
+   * Takes one action for the user that happened at `at` (by default now): 0
+   * if allowed, else how many ms until they may try again. Pass the time the
+   * frame arrived, not the time it is handled: after a stall, frames that
+   * arrived paced must not look like a burst.
+   */
+  take(key: string, at?: number): number {
+    const clock = this.#o.now();
+    const now = Math.min(at ?? clock, clock);
     let s = this.#users.get(key);
     if (!s) {
       s = { times: [], blockedUntil: 0 };
       this.#users.set(key, s);
     }
-    if (now < s.blockedUntil) return s.blockedUntil - now;
-    while (s.times.length > 0 && (s.times[0] as number) <= now - this.#o.windowMs) s.times.shift();
-    if (s.times.length >= this.#o.limit) {
+    if (now < s.blockedUntil) return s.blockedUntil - clock;
+    // Actions inside the window around `now` (frames from several tabs may be handled out of arrival order).
+    const inWindow = s.times.filter((t) => t > now - this.#o.windowMs && t < now + this.#o.windowMs);
+    if (inWindow.length >= this.#o.limit) {
       s.blockedUntil = now + this.#o.blockMs;
       s.times = [];
       this.#users.set(key, s);
-      return this.#o.blockMs;
+      return s.blockedUntil - clock;
     }
-    s.times.push(now);
+    s.times = [...inWindow.filter((t) => t > clock - 2 * this.#o.windowMs), now].sort((a, b) => a - b).slice(-this.#o.limit);
     this.#users.set(key, s);
     return 0;
   }
