@@ -48,7 +48,8 @@ function letters(name: string): string {
  * are all "admin". Letters, digits and symbols such as emoji do.
  */
 export function foldName(name: string): string {
-  return skeleton(letters(name).toLowerCase()).replace(NOT_NAME_MATTER, '');
+  // Lowercase again after the skeleton: some prototypes are capitals ("0" is "O").
+  return skeleton(skeleton(letters(name).toLowerCase()).toLowerCase()).replace(NOT_NAME_MATTER, '');
 }
 
 /** The skeleton before lowercasing: catches a lowercase l standing for a capital I ("ADMlN"). */

@@ -157,6 +157,8 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
           o.logger.debug({ ip: req.socket.remoteAddress }, 'live: cutting a socket that floods frames');
           send(transport, refusal(ErrorCode.RateLimited, 'too many frames; slow down'));
           transport.close(CloseCode.TooManyFrames, 'too many frames');
+          // Read again so the close handshake can finish; the closed reader drops whatever else comes.
+          ws.resume();
         },
       }),
     };

@@ -23,3 +23,37 @@ describe('chat rate limit', () => {
     }
   });
 });
+
+describe('chat rate limit by arrival time', () => {
+  it('does not block paced messages that are handled together after a stall', () => {
+    let now = 0;
+    const r = new RateLimiter({ limit: 3, windowMs: 2000, blockMs: 10_000, now: () => now });
+    // One message every 800 ms (1.25 a second, under the limit), the last five handled together 3.2 s later.
+    const arrived = [0, 800, 1600, 2400, 3200, 4000, 4800];
+    now = 800;
+    assert.equal(r.take('a', 0), 0);
+    assert.equal(r.take('a', 800), 0);
+    now = 4800;
+    for (const at of arrived.slice(2)) assert.equal(r.take('a', at), 0, `message sent at ${at} ms`);
+  });
+
+  it('stamped when handled, the same messages look like a burst (what arrival stamps avoid)', () => {
+    let now = 800;
+    const r = new RateLimiter({ limit: 3, windowMs: 2000, blockMs: 10_000, now: () => now });
+    r.take('a', 0);
+    r.take('a', 800);
+    now = 4800;
+    const waits = [0, 1, 2, 3, 4].map(() => r.take('a', now));
+    assert.ok(waits.some((w) => w > 0));
+  });
+
+  it('still blocks a real burst, and an arrival time in the future counts as now', () => {
+    let now = 10_000;
+    const r = new RateLimiter({ limit: 3, windowMs: 2000, blockMs: 10_000, now: () => now });
+    assert.deepEqual([r.take('a', 9_000), r.take('a', 9_100), r.take('a', 9_200)], [0, 0, 0]);
+    assert.equal(r.take('a', 9_300), 10_000 - 700, 'blocked from when it arrived');
+    assert.ok(r.take('b', 50_000) === 0);
+    now = 30_000;
+    assert.equal(r.take('a'), 0);
+  });
+});
