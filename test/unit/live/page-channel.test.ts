@@ -18,7 +18,7 @@ function fakeStream(name: string) {
     },
     emit(type: 'online' | 'offline') {
       s.online = type === 'online';
-      for (const l of listeners) l({ type, stream: name, at: new Date().toISOString() } as StreamEvent);
+      for (const l of listeners) l({ type, stream: name, at: Date.now() } as StreamEvent);
     },
   };
   return s;
