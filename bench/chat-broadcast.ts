@@ -5,12 +5,13 @@
 // The clients live in WORKERS child processes so one client process is not the
 // bottleneck; the server is the built sharecast (dist/) in its own process.
 //
-// Under abuse (MODE=abuse): one good client sends a message every 800 ms
-// (within the 3-per-2-s limit) while STORM connections open all at once and,
-// with FLOOD=1, a client sends {"type":"ping"} as fast as it can and reads the
-// pongs. Prints the good client's delivery delays (send to its own copy back)
-// and whether it was ever rate-limited. Target: p99 <= 500 ms at STORM=3000.
-//   npm run bench:chat -- (MODE=abuse STORM=3000 FLOOD=1 SECONDS=12 WORKERS=2)
+// Under abuse (MODE=abuse): GOOD clients each send a message every 800 ms
+// (within the 3-per-2-s limit) while storms of STORM connections open all at
+// once, one after the other, and, with FLOOD=1, a client sends
+// {"type":"ping"} as fast as it can and reads the pongs. Prints the good
+// clients' delivery delays (send to their own copy back) and whether they
+// were ever rate-limited. Target: p99 <= 500 ms at STORM=3000, none limited.
+//   MODE=abuse npm run bench:chat      (STORM=3000 FLOOD=1 GOOD=4 SECONDS=20 WORKERS=2)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -206,14 +207,41 @@ async function main(): Promise<void> {
 }
 
 // ------------------------------------------------------------- abuse ----
-/** A good client's paced messages while connections storm in and (FLOOD=1) a client floods pings. */
+/** A good client: sends `good:<time>` every `everyMs` until `until`, records the delay to its own copy. */
+async function goodClient(wsUrl: string, everyMs: number, offsetMs: number, until: number): Promise<{ sent: number; delays: number[]; limited: number }> {
+  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+  const delays: number[] = [];
+  let limited = 0;
+  let me = '';
+  ws.on('message', (data) => {
+    const text = data.toString();
+    if (text.includes('"rate_limited"')) limited++;
+    if (!text.startsWith('{"type":"chat"') || !text.includes('"good:')) return;
+    const f = JSON.parse(text) as { text: string; user: { id: string } };
+    if (f.user.id === me) delays.push(now() - Number(f.text.split(':')[1]));
+  });
+  me = (JSON.parse((await new Promise<WebSocket.RawData>((r) => ws.once('message', r))).toString()) as { user: { id: string } }).user.id;
+  await sleep(offsetMs);
+  let sent = 0;
+  while (Date.now() < until) {
+    ws.send(JSON.stringify({ type: 'chat', text: `good:${now()}` }));
+    sent++;
+    await sleep(everyMs);
+  }
+  await sleep(2000);
+  ws.close();
+  return { sent, delays, limited };
+}
+
+/** Good clients' paced messages while storms of connections open at once and (FLOOD=1) a client floods pings. */
 async function abuse(): Promise<void> {
   const storm = Number(process.env['STORM'] ?? 3000);
   const flood = process.env['FLOOD'] === '1';
-  const seconds = Number(process.env['SECONDS'] ?? 12);
+  const seconds = Number(process.env['SECONDS'] ?? 20);
+  const goods = Number(process.env['GOOD'] ?? 4);
   const workers = Number(process.env['WORKERS'] ?? 2);
   const limit = openFileLimit();
-  if (limit * 0.7 < storm + 50) {
+  if (limit * 0.7 < storm + goods + 50) {
     console.error(`bench: the open-file limit is ${limit}; raise it first, e.g. \`ulimit -n ${Math.ceil((storm + 200) / 0.7)}\`.`);
     process.exit(1);
   }
@@ -221,46 +249,35 @@ async function abuse(): Promise<void> {
   const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
   process.on('exit', () => relay.child.kill('SIGKILL'));
   const wsUrl = `${relay.url.replace(/^http/, 'ws')}/ws`;
-  console.log(`chat under abuse: server pid ${relay.child.pid}, ${storm} connections opening at once, ping flood ${flood ? 'on' : 'off'}, ${seconds} s`);
+  console.log(`chat under abuse: server pid ${relay.child.pid}, ${goods} good clients (a message every 800 ms each), storms of ${storm} connections opening at once, ping flood ${flood ? 'on' : 'off'}, ${seconds} s`);
   try {
-    const good = new WebSocket(wsUrl, { perMessageDeflate: false });
-    const delays: number[] = [];
-    let limited = 0;
-    good.on('message', (data) => {
-      const text = data.toString();
-      if (text.includes('"rate_limited"')) limited++;
-      if (text.startsWith('{"type":"chat"') && text.includes('"good:')) delays.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[1]));
-    });
-    await new Promise((r) => good.once('message', r)); // the welcome
-
-    // The flooder is a process of its own, so its pongs do not slow the good client's process.
+    const until = Date.now() + seconds * 1000;
+    const good = Array.from({ length: goods }, (_, i) => goodClient(wsUrl, 800, (800 / goods) * i, until));
+    // The flooder is a process of its own, so its pongs do not slow the good clients' process.
     const flooder = flood ? fork(process.argv[1] as string, ['flooder', wsUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : undefined;
     const floodReport = new Promise<string>((resolve) => flooder?.once('message', (m: { pongs: number; close: number | undefined }) => resolve(`flooder: ${m.pongs} pongs, ${m.close === undefined ? 'still connected' : `closed with ${m.close}`}`)));
-
-    const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    const share = (i: number) => Math.floor(storm / workers) + (i < storm % workers ? 1 : 0);
-    const t0 = Date.now();
-    const stormDone = Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i), batch: share(i) }, 'connected'))).then((r) => {
-      const rs = r as Extract<FromWorker, { ev: 'connected' }>[];
-      console.log(`storm: ${rs.reduce((a, c) => a + c.ok, 0)} connected (${rs.reduce((a, c) => a + c.failed, 0)} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    });
-    let sent = 0;
-    const deadline = Date.now() + seconds * 1000;
-    while (Date.now() < deadline) {
-      good.send(JSON.stringify({ type: 'chat', text: `good:${now()}` }));
-      sent++;
-      await sleep(800);
+    // Storm after storm while the good clients talk: connect them all at once, drop them, again.
+    const storms: string[] = [];
+    while (storm > 0 && Date.now() < until - 2000) {
+      const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      const share = (i: number) => Math.floor(storm / workers) + (i < storm % workers ? 1 : 0);
+      const t0 = Date.now();
+      const rs = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i), batch: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
+      storms.push(`${rs.reduce((a, c) => a + c.ok, 0)}/${storm} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await Promise.all(children.map((c) => request(c, { cmd: 'close' }, 'closed')));
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
     }
-    await stormDone;
-    await sleep(2000);
-    good.close();
-    const line =
-      `good client: ${delays.length}/${sent} delivered, rate_limited ${limited}` +
-      (delays.length > 0 ? `  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` : '') +
-      (flooder ? `  ${await (flooder.send('report'), floodReport)}` : '');
-    console.log(line);
+    const results = await Promise.all(good);
+    const delays = results.flatMap((r) => r.delays);
+    const sent = results.reduce((a, r) => a + r.sent, 0);
+    const limited = results.reduce((a, r) => a + r.limited, 0);
+    console.log(`storms: ${storms.join(', ') || 'none'}`);
+    console.log(
+      `good clients: ${delays.length}/${sent} delivered, rate_limited ${limited}` +
+        (delays.length > 0 ? `  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` : '') +
+        (flooder ? `  ${await (flooder.send('report'), floodReport)}` : ''),
+    );
     flooder?.kill();
-    await Promise.all(children.map((c) => request(c, { cmd: 'close' }, 'closed')));
   } finally {
     await relay.stop();
     rmSync(dir, { recursive: true, force: true });

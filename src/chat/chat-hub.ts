@@ -133,7 +133,7 @@ export class ChatHub {
   }
 
   /** The last visible messages, oldest first. */
-  history(): ChatMessage[] {
+  history(): readonly ChatMessage[] {
     return this.#history.recent();
   }
 

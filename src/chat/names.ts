@@ -57,14 +57,30 @@ function casedKey(name: string): string {
   return skeleton(letters(name)).toLowerCase().replace(NOT_NAME_MATTER, '');
 }
 
-/** True when `name` is, or looks like, `word` written in lower, upper or title case. */
-export function looksLike(name: string, word: string): boolean {
-  const folded = foldName(word);
-  if (folded === '') return false;
-  if (foldName(name) === folded) return true;
-  const cased = casedKey(name);
-  const title = word.toLowerCase().replace(/(^|\s)\p{Ll}/gu, (c) => c.toUpperCase());
-  return [word, word.toLowerCase(), word.toUpperCase(), title].some((v) => casedKey(v) === cased);
+/** The keys of the few words names are checked against (the reserved names), computed once each. */
+const wordKeys = new Map<string, { folded: string; cased: Set<string> }>();
+
+function keysOf(word: string): { folded: string; cased: Set<string> } {
+  let keys = wordKeys.get(word);
+  if (!keys) {
+    const title = word.toLowerCase().replace(/(^|\s)\p{Ll}/gu, (c) => c.toUpperCase());
+    keys = { folded: foldName(word), cased: new Set([word, word.toLowerCase(), word.toUpperCase(), title].map(casedKey)) };
+    if (wordKeys.size >= 64) wordKeys.clear();
+    wordKeys.set(word, keys);
+  }
+  return keys;
+}
+
+/** The first of `words` that `name` is, or looks like (in lower, upper or title case), or undefined. */
+export function lookalikeOf(name: string, words: readonly string[]): string | undefined {
+  const folded = foldName(name);
+  let cased: string | undefined;
+  for (const word of words) {
+    const keys = keysOf(word);
+    if (keys.folded === '') continue;
+    if (keys.folded === folded || keys.cased.has((cased ??= casedKey(name)))) return word;
+  }
+  return undefined;
 }
 
 // C0/C1 controls, line and paragraph separators, bidirectional overrides and isolates, lone surrogates.
@@ -84,8 +100,6 @@ export function validateName(raw: unknown, reserved: readonly string[]): string 
   if ([...name].length > NAME_MAX_LENGTH) throw new SharecastError(ErrorCode.TooLong, `the name is longer than ${NAME_MAX_LENGTH} characters`);
   if (FORBIDDEN_IN_NAME.test(name)) throw new SharecastError(ErrorCode.Invalid, 'the name contains control characters');
   if (foldName(name).length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter, digit or emoji');
-  for (const word of reserved) {
-    if (looksLike(name, word)) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved, or looks like a reserved name`);
-  }
+  if (lookalikeOf(name, reserved) !== undefined) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved, or looks like a reserved name`);
   return name;
 }

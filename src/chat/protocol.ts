@@ -29,7 +29,8 @@ export type ErrorFrame = { type: 'error'; code: ChatErrorCode; message: string; 
 export interface ChatWelcome {
   user: ChatUserRef;
   token: string;
-  history: ChatMessage[];
+  /** The same array for every welcome until the history changes (serialised once per change). */
+  history: readonly ChatMessage[];
   chatEnabled: boolean;
   limits: { messageLength: number; nameLength: number; messages: number; perSeconds: number };
 }

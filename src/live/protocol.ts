@@ -5,7 +5,7 @@
  * docs/chat-protocol.md is the reference for page authors.
  */
 import { ErrorCode, SharecastError } from '../errors.js';
-import { ChatCloseCode, chatClientFrame, type ChatClientFrame, type ChatServerFrame, type ChatWelcome } from '../chat/protocol.js';
+import { ChatCloseCode, chatClientFrame, type ChatClientFrame, type ChatMessage, type ChatServerFrame, type ChatWelcome } from '../chat/protocol.js';
 
 /** The page's part of the welcome: the state of things when the page connects. */
 export interface PageWelcome {
@@ -34,6 +34,24 @@ export const CloseCode = {
 /** The welcome frame, with its fields in the documented order. */
 export function welcomeFrame(chat: ChatWelcome, page: PageWelcome): WelcomeFrame {
   return { type: 'welcome', user: chat.user, token: chat.token, history: chat.history, chatEnabled: chat.chatEnabled, ...page, limits: chat.limits };
+}
+
+const historyJson = new WeakMap<readonly ChatMessage[], string>();
+
+/**
+ * The welcome frame as bytes: JSON.stringify(welcomeFrame(chat, page)),
+ * with the history serialised once per version of it rather than once per
+ * connection (a storm of thousands of connections gets the same history).
+ */
+export function welcomeBytes(chat: ChatWelcome, page: PageWelcome): Buffer {
+  let history = historyJson.get(chat.history);
+  if (history === undefined) {
+    history = JSON.stringify(chat.history);
+    historyJson.set(chat.history, history);
+  }
+  const head = JSON.stringify({ type: 'welcome', user: chat.user, token: chat.token });
+  const tail = JSON.stringify({ chatEnabled: chat.chatEnabled, ...page, limits: chat.limits });
+  return Buffer.from(`${head.slice(0, -1)},"history":${history},${tail.slice(1)}`);
 }
 
 /** Parses one text frame from a client. Throws invalid for anything that is not a known frame. */

@@ -8,7 +8,8 @@ import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { DEFAULT_FRAME_BUDGET, FrameReader, type FrameBudget } from './frame-reader.js';
 import type { PageChannel } from './page-channel.js';
-import { CloseCode, parseClientFrame, welcomeFrame, type ServerFrame } from './protocol.js';
+import { CloseCode, parseClientFrame, welcomeBytes, type ServerFrame } from './protocol.js';
+import { SlicedQueue } from './sliced-queue.js';
 
 export interface LiveGatewayOptions {
   hub: ChatHub;
@@ -85,6 +86,9 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
     clientTracking: false,
   });
   const sockets = new Set<SocketState>();
+  // Upgrades (handshake, chat identity, welcome) run a slice at a time, so a storm of
+  // connections never keeps the process from reading the sockets already open.
+  const upgrades = new SlicedQueue();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -98,7 +102,7 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws, socket, req, url));
+    upgrades.push(() => wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws, socket, req, url)));
   };
 
   const transportFor = (ws: WebSocket, socket: Duplex): ChatTransport => ({
@@ -197,7 +201,7 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
     if (!joined) return;
     state.conn = joined.conn;
     // The welcome first, then every broadcast.
-    send(transport, welcomeFrame(joined.welcome, o.page.welcome()));
+    transport.send(welcomeBytes(joined.welcome, o.page.welcome()));
     o.page.join(transport);
   };
 
@@ -222,6 +226,7 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
     close() {
       clearInterval(heartbeat);
       server.off('upgrade', onUpgrade);
+      upgrades.clear();
       for (const s of sockets) {
         s.reader.close();
         s.transport.close(CloseCode.GoingAway, 'server shutting down');

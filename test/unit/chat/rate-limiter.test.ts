@@ -56,4 +56,30 @@ describe('chat rate limit by arrival time', () => {
     now = 30_000;
     assert.equal(r.take('a'), 0);
   });
+
+  it('lets a steady pace through even when a busy server reads the frames up to 700 ms late', () => {
+    let now = 0;
+    const r = new RateLimiter({ limit: 3, windowMs: 2000, blockMs: 10_000, now: () => now });
+    let seed = 7;
+    let last = 0;
+    for (let i = 0; i < 500; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      // Sent every 800 ms; read (and stamped) 0-700 ms later, never before the one sent earlier.
+      last = Math.max(last, i * 800 + (seed % 700));
+      now = last;
+      assert.equal(r.take('a', last), 0, `message ${i}`);
+    }
+  });
+
+  it('blocks a sustained pace above 3 per 2 s', () => {
+    let now = 0;
+    const r = new RateLimiter({ limit: 3, windowMs: 2000, blockMs: 10_000, now: () => now });
+    let blocked = false;
+    for (let i = 0; i < 40 && !blocked; i++) {
+      now = i * 500;
+      blocked = r.take('a', now) > 0;
+    }
+    assert.ok(blocked, 'two a second is blocked within 20 s');
+  });
 });
+

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, SharecastError } from '../../../src/errors.js';
-import { parseClientFrame, welcomeFrame } from '../../../src/live/protocol.js';
+import { parseClientFrame, welcomeBytes, welcomeFrame } from '../../../src/live/protocol.js';
 
 const codeOf = (f: () => unknown) => {
   try {
@@ -30,5 +30,15 @@ describe('live channel protocol', () => {
     );
     assert.deepEqual(Object.keys(w), ['type', 'user', 'token', 'history', 'chatEnabled', 'title', 'online', 'viewers', 'limits']);
     assert.ok(JSON.stringify(w).startsWith('{"type":"welcome"'));
+  });
+
+  it('serialises the welcome exactly as JSON.stringify would, with or without history', () => {
+    const limits = { messageLength: 500, nameLength: 30, messages: 3, perSeconds: 2 };
+    const history = [{ type: 'chat' as const, id: 'm', user: { id: 'u', name: 'N "q"' }, text: '<b>\u2028', at: '2026-01-01T00:00:00.000Z' }];
+    for (const h of [[], history]) {
+      const chat = { user: { id: 'u', name: 'Ünï' }, token: 't.k', history: h, chatEnabled: false, limits };
+      const page = { title: 'a "title"', online: true, viewers: 0 };
+      assert.equal(welcomeBytes(chat, page).toString(), JSON.stringify(welcomeFrame(chat, page)));
+    }
   });
 });
