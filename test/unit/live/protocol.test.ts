@@ -3,15 +3,6 @@ import { describe, it } from 'node:test';
 import { ErrorCode, SharecastError } from '../../../src/errors.js';
 import { parseClientFrame, welcomeBytes, welcomeFrame } from '../../../src/live/protocol.js';
 
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-    return 'ok';
-  } catch (err) {
-    return err instanceof SharecastError ? err.code : 'other';
-  }
-};
-
 describe('live channel protocol', () => {
   it('parses ping and the chat frames, keeping a valid ref', () => {
     assert.deepEqual(parseClientFrame('{"type":"ping"}'), { type: 'ping' });
@@ -20,7 +11,9 @@ describe('live channel protocol', () => {
   });
 
   it('refuses anything else as invalid', () => {
-    for (const f of ['', 'null', '[]', '"ping"', '{"type":"pong"}', '{"type":"welcome"}', '{not json']) assert.equal(codeOf(() => parseClientFrame(f)), ErrorCode.Invalid, f);
+    for (const f of ['', 'null', '[]', '"ping"', '{"type":"pong"}', '{"type":"welcome"}', '{not json']) {
+      assert.throws(() => parseClientFrame(f), (err) => err instanceof SharecastError && err.code === ErrorCode.Invalid, f);
+    }
   });
 
   it('builds the welcome with the chat and page parts, type first, in the documented order', () => {
