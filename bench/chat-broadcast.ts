@@ -4,6 +4,14 @@
 //   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2)
 // The clients live in WORKERS child processes so one client process is not the
 // bottleneck; the server is the built sharecast (dist/) in its own process.
+//
+// Under abuse (MODE=abuse): GOOD clients each send a message every 800 ms
+// (within the 3-per-2-s limit) while storms of STORM connections open all at
+// once, one after the other, and, with FLOOD=1, a client sends
+// {"type":"ping"} as fast as it can and reads the pongs. Prints the good
+// clients' delivery delays (send to their own copy back) and whether they
+// were ever rate-limited. Target: p99 <= 500 ms at STORM=3000, none limited.
+//   MODE=abuse npm run bench:chat      (STORM=3000 FLOOD=1 GOOD=4 SECONDS=20 WORKERS=2)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +28,7 @@ const debug = (what: string) => {
 };
 
 // ---------------------------------------------------------------- worker ----
-type ToWorker = { cmd: 'connect'; url: string; count: number } | { cmd: 'report' } | { cmd: 'close' };
+type ToWorker = { cmd: 'connect'; url: string; count: number; batch?: number } | { cmd: 'report' } | { cmd: 'close' };
 type FromWorker = { ev: 'connected'; ok: number; failed: number } | { ev: 'report'; delays: number[]; missing: number; dropped: number } | { ev: 'closed' };
 
 async function worker(): Promise<void> {
@@ -35,7 +43,7 @@ async function worker(): Promise<void> {
     if (msg.cmd === 'connect') {
       let ok = 0;
       let failed = 0;
-      const batch = 100;
+      const batch = msg.batch ?? 100;
       for (let i = 0; i < msg.count; i += batch) {
         await Promise.all(
           Array.from({ length: Math.min(batch, msg.count - i) }, () =>
@@ -198,5 +206,104 @@ async function main(): Promise<void> {
   for (const r of results) console.log(`  ${r}`);
 }
 
+// ------------------------------------------------------------- abuse ----
+/** A good client: sends `good:<time>` every `everyMs` until `until`, records the delay to its own copy. */
+async function goodClient(wsUrl: string, everyMs: number, offsetMs: number, until: number): Promise<{ sent: number; delays: number[]; limited: number }> {
+  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+  const delays: number[] = [];
+  let limited = 0;
+  let me = '';
+  ws.on('message', (data) => {
+    const text = data.toString();
+    if (text.includes('"rate_limited"')) limited++;
+    if (!text.startsWith('{"type":"chat"') || !text.includes('"good:')) return;
+    const f = JSON.parse(text) as { text: string; user: { id: string } };
+    if (f.user.id === me) delays.push(now() - Number(f.text.split(':')[1]));
+  });
+  me = (JSON.parse((await new Promise<WebSocket.RawData>((r) => ws.once('message', r))).toString()) as { user: { id: string } }).user.id;
+  await sleep(offsetMs);
+  let sent = 0;
+  while (Date.now() < until) {
+    ws.send(JSON.stringify({ type: 'chat', text: `good:${now()}` }));
+    sent++;
+    await sleep(everyMs);
+  }
+  await sleep(2000);
+  ws.close();
+  return { sent, delays, limited };
+}
+
+/** Good clients' paced messages while storms of connections open at once and (FLOOD=1) a client floods pings. */
+async function abuse(): Promise<void> {
+  const storm = Number(process.env['STORM'] ?? 3000);
+  const flood = process.env['FLOOD'] === '1';
+  const seconds = Number(process.env['SECONDS'] ?? 20);
+  const goods = Number(process.env['GOOD'] ?? 4);
+  const workers = Number(process.env['WORKERS'] ?? 2);
+  const limit = openFileLimit();
+  if (limit * 0.7 < storm + goods + 50) {
+    console.error(`bench: the open-file limit is ${limit}; raise it first, e.g. \`ulimit -n ${Math.ceil((storm + 200) / 0.7)}\`.`);
+    process.exit(1);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sharecast-chat-bench-'));
+  const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
+  process.on('exit', () => relay.child.kill('SIGKILL'));
+  const wsUrl = `${relay.url.replace(/^http/, 'ws')}/ws`;
+  console.log(`chat under abuse: server pid ${relay.child.pid}, ${goods} good clients (a message every 800 ms each), storms of ${storm} connections opening at once, ping flood ${flood ? 'on' : 'off'}, ${seconds} s`);
+  try {
+    const until = Date.now() + seconds * 1000;
+    const good = Array.from({ length: goods }, (_, i) => goodClient(wsUrl, 800, (800 / goods) * i, until));
+    // The flooder is a process of its own, so its pongs do not slow the good clients' process.
+    const flooder = flood ? fork(process.argv[1] as string, ['flooder', wsUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : undefined;
+    const floodReport = new Promise<string>((resolve) => flooder?.once('message', (m: { pongs: number; close: number | undefined }) => resolve(`flooder: ${m.pongs} pongs, ${m.close === undefined ? 'still connected' : `closed with ${m.close}`}`)));
+    // Storm after storm while the good clients talk: connect them all at once, drop them, again.
+    const storms: string[] = [];
+    while (storm > 0 && Date.now() < until - 2000) {
+      const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      const share = (i: number) => Math.floor(storm / workers) + (i < storm % workers ? 1 : 0);
+      const t0 = Date.now();
+      const rs = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i), batch: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
+      storms.push(`${rs.reduce((a, c) => a + c.ok, 0)}/${storm} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await Promise.all(children.map((c) => request(c, { cmd: 'close' }, 'closed')));
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    }
+    const results = await Promise.all(good);
+    const delays = results.flatMap((r) => r.delays);
+    const sent = results.reduce((a, r) => a + r.sent, 0);
+    const limited = results.reduce((a, r) => a + r.limited, 0);
+    console.log(`storms: ${storms.join(', ') || 'none'}`);
+    console.log(
+      `good clients: ${delays.length}/${sent} delivered, rate_limited ${limited}` +
+        (delays.length > 0 ? `  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` : '') +
+        (flooder ? `  ${await (flooder.send('report'), floodReport)}` : ''),
+    );
+    flooder?.kill();
+  } finally {
+    await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Sends {"type":"ping"} as fast as the socket takes them and reads the pongs; reports when asked. */
+async function flooder(wsUrl: string): Promise<void> {
+  process.on('disconnect', () => process.exit(0));
+  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+  let pongs = 0;
+  let close: number | undefined;
+  ws.on('close', (code) => (close = code));
+  ws.on('error', () => {});
+  process.on('message', () => process.send?.({ pongs, close }));
+  await new Promise((r) => ws.once('message', r));
+  ws.on('message', () => pongs++);
+  const ping = JSON.stringify({ type: 'ping' });
+  const pump = () => {
+    for (let i = 0; i < 500 && ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 1 << 20; i++) ws.send(ping);
+    if (ws.readyState === WebSocket.OPEN) setImmediate(pump);
+  };
+  pump();
+}
+
 if (process.argv[2] === 'worker') void worker();
+else if (process.argv[2] === 'flooder') void flooder(process.argv[3] as string);
+else if (process.env['MODE'] === 'abuse') await abuse();
 else await main();

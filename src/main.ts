@@ -9,9 +9,10 @@ import { loadConfig } from './config/load-config.js';
 import { describeSourceSpec } from './config/source-spec.js';
 import { isSharecastError } from './errors.js';
 import { ChatHub } from './chat/chat-hub.js';
-import { chatConnectionCap, openFileLimit } from './chat/connection-cap.js';
 import { ViewerTokens, loadOrCreateSecret } from './chat/viewer-tokens.js';
-import { attachChatGateway } from './chat/ws-gateway.js';
+import { chatConnectionCap, openFileLimit } from './live/connection-cap.js';
+import { PageChannel } from './live/page-channel.js';
+import { attachLiveGateway } from './live/ws-gateway.js';
 import { resolveAdminToken } from './http/admin-token.js';
 import { createHttpApp } from './http/app.js';
 import type { Listening } from './http/listen.js';
@@ -22,6 +23,7 @@ import { RelayMetrics } from './metrics/relay-metrics.js';
 import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
 import { TitleStore } from './site/title-store.js';
+import { DataDir } from './store/data-dir.js';
 import { Stream } from './stream/stream.js';
 import { SegmentStore } from './stream/segment-store.js';
 import { SequenceStore } from './stream/sequence-store.js';
@@ -54,7 +56,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   metrics.measureCache(() => store.lruBytes);
   const site = new SiteSettings({ title: config.title });
   const streams = new StreamRegistry();
-  const sequences = new SequenceStore(config.data, logger.child({ module: 'stream' }));
+  const dataDir = new DataDir(config.data);
+  await dataDir.prepare(logger.child({ module: 'store' }));
+  const sequences = new SequenceStore(dataDir, logger.child({ module: 'stream' }));
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });
@@ -81,27 +85,28 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.info({ stream: spec.name, source: describeSourceSpec(spec) }, `stream "${spec.name}" from ${describeSourceSpec(spec)}`);
   }
 
-  const admin = await resolveAdminToken({ adminToken: config.adminToken, dataDir: config.data, logger: logger.child({ module: 'admin' }) });
+  const admin = await resolveAdminToken({ adminToken: config.adminToken, file: dataDir.file('adminToken'), logger: logger.child({ module: 'admin' }) });
   const builtinImage = [config.web, join(ROOT, 'web')].map((d) => d && join(d, 'img', 'offline.svg')).find((p) => p && existsSync(p));
   const offlineImage = new OfflineImageStore({
-    dataDir: config.data,
+    file: dataDir.file('offlineImage'),
     configuredPath: config.offlineImage,
     builtinPath: builtinImage ?? join(ROOT, 'web', 'img', 'offline.svg'),
     logger: logger.child({ module: 'site' }),
   });
   await offlineImage.init();
 
-  // Chat and viewers: the title set through the admin API, viewer tokens, presence, the chat hub.
-  const titleStore = new TitleStore(config.data, config.title, logger.child({ module: 'site' }));
+  // The page's live channel and chat: the title set through the admin API, viewer tokens, presence, the chat hub.
+  const titleStore = new TitleStore(dataDir.file('title'), config.title, logger.child({ module: 'site' }));
   site.update({ title: await titleStore.load() });
-  const chatDir = join(config.data, 'chat');
-  const tokens = new ViewerTokens(await loadOrCreateSecret(join(chatDir, 'secret')));
+  const tokens = new ViewerTokens(await loadOrCreateSecret(dataDir.file('chatSecret')));
   const presence = new ViewerPresence({ playerId: (key) => tokens.keyedId('p-', key) });
+  const page = new PageChannel({ site, streams, presence });
   const openFiles = openFileLimit();
   const maxConnections = chatConnectionCap(openFiles);
   const chatLog = logger.child({ module: 'chat' });
-  const hub = await ChatHub.open({ dir: chatDir, logger: chatLog, site, streams, presence, tokens, maxConnections, reservedNames: () => [config.streamerName ?? site.info.title] });
-  chatLog.info({ maxConnections, openFiles }, `chat accepts up to ${maxConnections} connections (70% of the open-file limit ${openFiles ?? 'unknown'})`);
+  const hub = await ChatHub.open({ dataDir, logger: chatLog, streams, presence, tokens, broadcast: (f) => page.broadcast(f), reservedNames: () => [config.streamerName ?? site.info.title] });
+  const liveLog = logger.child({ module: 'live' });
+  liveLog.info({ maxConnections, openFiles }, `the live channel accepts up to ${maxConnections} connections (70% of the open-file limit ${openFiles ?? 'unknown'})`);
 
   const app = createHttpApp({
     logger: logger.child({ module: 'http' }),
@@ -118,7 +123,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onPlaylistRequest: (client) => presence.playlistRequest(presenceKey(client.ip, client.userAgent)),
   });
   const server: Listening = await serveHttp(app, { ...config.listen, workers: config.workers, logger: logger.child({ module: 'edge' }) });
-  const gateway = attachChatGateway(server.server, { hub, logger: chatLog });
+  const gateway = attachLiveGateway(server.server, { hub, page, logger: liveLog, maxConnections });
   presence.start();
   await Promise.all(streams.all().map((s) => s.start()));
   logger.info({ url: server.url, port: server.port }, `sharecast listening on ${server.url}`);
@@ -130,8 +135,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     streams,
     close: async () => {
       presence.close();
-      await hub.close();
       gateway.close();
+      page.close();
+      await hub.close();
       await Promise.all(streams.all().map((s) => s.close()));
       await server.close();
     },

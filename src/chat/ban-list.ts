@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { JsonFile } from './json-file.js';
+import type { JsonFile } from '../store/json-file.js';
 
 interface BanEntry {
   userId: string;

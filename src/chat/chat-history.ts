@@ -20,6 +20,8 @@ export interface ChatHistoryOptions {
 export class ChatHistory {
   readonly #o: ChatHistoryOptions;
   #messages: ChatMessage[] = [];
+  /** recent(), kept until the history changes: the same array for every welcome until then. */
+  #recent: readonly ChatMessage[] | undefined;
 
   constructor(o: ChatHistoryOptions) {
     if (o.retain < o.show) throw new Error('retain must be at least show');
@@ -35,6 +37,7 @@ export class ChatHistory {
   }
 
   add(message: ChatMessage): void {
+    this.#recent = undefined;
     this.#messages.push(message);
     if (this.#messages.length > this.#o.retain * 1.25) this.#messages = this.#messages.slice(-this.#o.retain);
   }
@@ -43,6 +46,7 @@ export class ChatHistory {
   hide(id: string): boolean {
     const i = this.#messages.findIndex((m) => m.id === id);
     if (i < 0) return false;
+    this.#recent = undefined;
     this.#messages.splice(i, 1);
     return true;
   }
@@ -56,9 +60,10 @@ export class ChatHistory {
     return this.#messages.filter((m) => m.user.id === userId).map((m) => m.id);
   }
 
-  /** The last `show` visible messages, oldest first. */
-  recent(): ChatMessage[] {
-    return this.#messages.slice(-this.#o.show);
+  /** The last `show` visible messages, oldest first: one array until the history changes (do not modify it). */
+  recent(): readonly ChatMessage[] {
+    this.#recent ??= Object.freeze(this.#messages.slice(-this.#o.show));
+    return this.#recent;
   }
 
   /** What a compacted log holds: the retained messages. */

@@ -1,23 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { ErrorCode, SharecastError, isSharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { SiteSettings } from '../site/site-settings.js';
+import type { DataDir } from '../store/data-dir.js';
+import { JsonFile } from '../store/json-file.js';
 import type { StreamRegistry } from '../stream/stream-registry.js';
 import { presenceKey, type ViewerPresence } from '../viewers/viewer-presence.js';
 import { BanList } from './ban-list.js';
 import { ChatHistory } from './chat-history.js';
 import { ChatLog } from './chat-log.js';
 import { MESSAGE_MAX_LENGTH, validateMessageText } from './chat-text.js';
-import { JsonFile } from './json-file.js';
 import { NameStore } from './name-store.js';
 import { NAME_MAX_LENGTH } from './names.js';
 import { ChatNames } from './chat-names.js';
-import { parseClientFrame, wireCode, type ChatMessage, type ServerFrame } from './protocol.js';
+import { ChatCloseCode, errorFrame, refusal, type ChatClientFrame, type ChatMessage, type ChatServerFrame, type ChatWelcome, type ErrorFrame } from './protocol.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
-import { throttle } from './throttle.js';
 import type { ViewerTokens } from './viewer-tokens.js';
 
 /** How the hub talks to one socket; the WebSocket gateway provides it. */
@@ -41,28 +38,22 @@ export interface ChatConn {
 }
 
 export interface ChatHubOptions {
-  /** Folder for the chat's files (history log, bans, names, switches, secret). */
-  dir: string;
+  /** The data dir: the chat keeps its history log, bans, names and switch there. */
+  dataDir: DataDir;
   logger: Logger;
-  site: SiteSettings;
+  /** For the "Stream started" and "Stream ended" lines. */
   streams: StreamRegistry;
   presence: ViewerPresence;
   tokens: ViewerTokens;
+  /** Sends a frame to every page (the page channel's fan-out). */
+  broadcast: (frame: ChatServerFrame) => void;
   /** Names nobody may take besides admin, moderator and system (the streamer's). */
   reservedNames: () => string[];
-  maxConnections: number;
   rate?: RateLimitOptions;
   historyShow?: number;
   historyRetain?: number;
   compactAfter?: number;
 }
-
-/** WebSocket close codes the page can act on. */
-export const CloseCode = {
-  Banned: 4003,
-  TryAgainLater: 1013,
-  GoingAway: 1001,
-} as const;
 
 const DEFAULT_RATE: RateLimitOptions = { limit: 3, windowMs: 2000, blockMs: 10_000 };
 
@@ -71,7 +62,8 @@ type ChatSettingsFile = { enabled: boolean };
 /**
  * The chat: who is connected under which name, what they say, the history,
  * and the streamer's moderation. Transport-free: the WebSocket gateway turns
- * sockets into connect/receive/disconnect calls.
+ * sockets into connect/receive/disconnect calls, and the page channel
+ * carries its broadcasts.
  */
 export class ChatHub {
   readonly #o: ChatHubOptions;
@@ -89,14 +81,6 @@ export class ChatHub {
   readonly #lastIp = new LRUCache<string, string>({ max: 20_000 });
   readonly #offs: (() => void)[] = [];
   #enabled: boolean;
-  #viewersSent = -1;
-  /** Viewer count changes go out at most once a second. */
-  readonly #viewersChanged = throttle(() => {
-    const count = this.#o.presence.count();
-    if (count === this.#viewersSent) return;
-    this.#viewersSent = count;
-    this.broadcast({ type: 'viewers', count });
-  }, 1000);
   #closed = false;
   /** Broadcasts that follow a log write go out in log order: each waits for the one before. */
   #tail: Promise<void> = Promise.resolve();
@@ -113,40 +97,28 @@ export class ChatHub {
     this.#rate = o.rate ?? DEFAULT_RATE;
     this.#limiter = new RateLimiter(this.#rate);
     this.#offs.push(
-      o.presence.subscribe(() => this.#viewersChanged.poke()),
       o.streams.subscribe((e) => {
-        const main = o.streams.main?.name === e.stream;
         const what = e.type === 'online' ? 'started' : 'ended';
-        this.#system(main ? `Stream ${what}` : `Stream "${e.stream}" ${what}`);
-        if (main) this.broadcast({ type: 'status', online: e.type === 'online' });
-      }),
-    );
-    let title = o.site.info.title;
-    this.#offs.push(
-      o.site.subscribe((info) => {
-        if (info.title === title) return;
-        title = info.title;
-        this.broadcast({ type: 'title', title });
+        this.#system(o.streams.main?.name === e.stream ? `Stream ${what}` : `Stream "${e.stream}" ${what}`);
       }),
     );
   }
 
-  /** Loads the history, bans, names and switches from `dir` (creating it). */
+  /** Loads the history, bans, names and switches from the data dir. */
   static async open(o: ChatHubOptions): Promise<ChatHub> {
-    await mkdir(o.dir, { recursive: true });
     const history = new ChatHistory({ show: o.historyShow ?? 50, retain: o.historyRetain ?? 200 });
     const { log, records } = await ChatLog.open({
-      path: join(o.dir, 'history.jsonl'),
+      file: o.dataDir.file('chatHistory'),
       logger: o.logger,
       compactAfter: o.compactAfter ?? 2000,
       snapshot: () => history.snapshot(),
     });
     history.replay(records);
-    const bans = new BanList(new JsonFile(join(o.dir, 'bans.json'), o.logger));
+    const bans = new BanList(new JsonFile(o.dataDir.file('chatBans'), o.logger));
     await bans.load();
-    const names = new NameStore(new JsonFile(join(o.dir, 'names.json'), o.logger));
+    const names = new NameStore(new JsonFile(o.dataDir.file('chatNames'), o.logger));
     await names.load();
-    const settingsFile = new JsonFile<ChatSettingsFile>(join(o.dir, 'settings.json'), o.logger);
+    const settingsFile = new JsonFile<ChatSettingsFile>(o.dataDir.file('chatSettings'), o.logger);
     const settings = (await settingsFile.load()) as Partial<ChatSettingsFile> | undefined;
     o.logger.info({ messages: history.recent().length, bans: bans.list().length }, `chat: ${history.recent().length} message(s) of history, ${bans.list().length} ban(s)`);
     return new ChatHub(o, { history, log, bans, names, settingsFile, enabled: settings?.enabled !== false });
@@ -161,29 +133,25 @@ export class ChatHub {
   }
 
   /** The last visible messages, oldest first. */
-  history(): ChatMessage[] {
+  history(): readonly ChatMessage[] {
     return this.#history.recent();
   }
 
   /**
-   * A socket opened. Sends the welcome (with a new token when the one given
-   * is missing or not ours) or an error and closes. Returns the connection,
-   * or undefined when it was refused.
+   * A socket opened. Returns the connection and the chat's part of the
+   * welcome (with a new token when the one given is missing or not ours),
+   * or sends an error, closes and returns undefined when it is refused.
    */
-  connect(info: { token: string | undefined; ip: string; userAgent: string | undefined }, transport: ChatTransport): ChatConn | undefined {
+  connect(info: { token: string | undefined; ip: string; userAgent: string | undefined }, transport: ChatTransport): { conn: ChatConn; welcome: ChatWelcome } | undefined {
     if (this.#closed) {
-      transport.close(CloseCode.GoingAway, 'server shutting down');
-      return undefined;
-    }
-    if (this.#conns.size >= this.#o.maxConnections) {
-      this.#refuse(transport, ErrorCode.TooManyConnections, 'the server has too many viewers right now; try again later', CloseCode.TryAgainLater);
+      transport.close(ChatCloseCode.GoingAway, 'server shutting down');
       return undefined;
     }
     let userId = this.#o.tokens.verify(info.token);
     let token = info.token as string;
     if (userId === undefined) ({ token, userId } = this.#o.tokens.issue());
     if (this.#bans.isBanned(userId, info.ip)) {
-      this.#refuse(transport, ErrorCode.Banned, 'you are banned from this chat', CloseCode.Banned);
+      this.#refuse(transport, ErrorCode.Banned, 'you are banned from this chat', ChatCloseCode.Banned);
       return undefined;
     }
     let user = this.#users.get(userId);
@@ -196,18 +164,14 @@ export class ChatHub {
     this.#conns.add(conn);
     this.#lastIp.set(userId, info.ip);
     this.#o.presence.pageJoined(user, conn.key);
-    this.#sendTo(conn, {
-      type: 'welcome',
+    const welcome: ChatWelcome = {
       user: { id: user.id, name: user.name },
       token,
       history: this.#history.recent(),
       chatEnabled: this.#enabled,
-      title: this.#o.site.info.title,
-      online: this.#o.streams.main?.online ?? false,
-      viewers: this.#o.presence.count(),
       limits: { messageLength: MESSAGE_MAX_LENGTH, nameLength: NAME_MAX_LENGTH, messages: this.#rate.limit, perSeconds: this.#rate.windowMs / 1000 },
-    });
-    return conn;
+    };
+    return { conn, welcome };
   }
 
   /** A socket closed (for whatever reason). */
@@ -222,37 +186,31 @@ export class ChatHub {
     this.#o.presence.pageLeft(user.id, conn.key);
   }
 
-  /** One text frame from a client. Never throws: problems are answered with an error frame. */
-  receive(conn: ChatConn, data: string): void {
+  /**
+   * One chat frame from a client, which arrived at `at` (ms since the epoch):
+   * the rate limit counts arrivals, so a frame that waited to be handled is
+   * not held against its sender. Never throws: problems are answered with an
+   * error frame.
+   */
+  receive(conn: ChatConn, frame: ChatClientFrame, at: number = Date.now()): void {
     // A socket the hub let go of (banned, shutting down) says nothing more while it closes.
     if (!this.#conns.has(conn)) return;
-    let ref: string | undefined;
+    const ref = frame.ref;
     try {
-      const frame = parseClientFrame(data);
-      if (frame.type === 'ping') {
-        this.#sendTo(conn, { type: 'pong' });
-        return;
-      }
-      ref = frame.ref;
       if (!this.#enabled) throw new SharecastError(ErrorCode.ChatDisabled, 'chat is turned off right now');
       if (frame.type === 'chat') {
         const text = validateMessageText(frame.text);
-        this.#takeRate(conn.user);
+        this.#takeRate(conn.user, at);
         void this.#post(conn, text, ref);
       } else {
         const name = this.#names.check(conn.user.id, frame.name);
         if (name === conn.user.name) return;
-        this.#takeRate(conn.user);
+        this.#takeRate(conn.user, at);
         this.#rename(conn.user, name);
       }
     } catch (err) {
       this.#sendError(conn, err, ref);
     }
-  }
-
-  /** Protocol errors found by the gateway (binary frames). */
-  reject(conn: ChatConn, message: string): void {
-    this.#sendError(conn, new SharecastError(ErrorCode.Invalid, message), undefined);
   }
 
   // ---- moderation (the admin API) ----
@@ -274,7 +232,7 @@ export class ChatHub {
     await this.#bans.ban(userId, ips);
     let disconnected = 0;
     for (const c of [...(user?.conns ?? [])]) {
-      this.#refuse(c.transport, ErrorCode.Banned, 'you were banned from this chat', CloseCode.Banned);
+      this.#refuse(c.transport, ErrorCode.Banned, 'you were banned from this chat', ChatCloseCode.Banned);
       this.disconnect(c);
       disconnected++;
     }
@@ -305,23 +263,17 @@ export class ChatHub {
     if (enabled === this.#enabled) return;
     this.#enabled = enabled;
     await this.#settingsFile.save(() => ({ enabled: this.#enabled }));
-    this.broadcast({ type: 'chat_state', enabled });
+    this.#o.broadcast({ type: 'chat_state', enabled });
     this.#system(enabled ? 'Chat is on again' : 'Chat was turned off by the streamer');
   }
 
-  /** Sends a frame to every connection. The frame is serialised once. */
-  broadcast(frame: ServerFrame): void {
-    const bytes = Buffer.from(JSON.stringify(frame));
-    for (const c of this.#conns) c.transport.send(bytes);
-  }
-
+  /** Stops: closes whatever connections are left (the gateway closes its sockets first) and the files. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#offs) off();
-    this.#viewersChanged.cancel();
     for (const c of [...this.#conns]) {
-      c.transport.close(CloseCode.GoingAway, 'server shutting down');
+      c.transport.close(ChatCloseCode.GoingAway, 'server shutting down');
       this.disconnect(c);
     }
     await Promise.all([this.#log.close(), this.#names.close(), this.#settingsFile.flush()]);
@@ -347,7 +299,7 @@ export class ChatHub {
           return;
         }
         this.#history.add(message);
-        this.broadcast(message);
+        this.#o.broadcast(message);
       },
       () => this.#sendError(conn, new SharecastError(ErrorCode.Internal, 'the message could not be saved; try again'), ref),
     );
@@ -368,7 +320,7 @@ export class ChatHub {
       () => {
         for (const id of ids) {
           this.#history.hide(id);
-          this.broadcast({ type: 'hide', id });
+          this.#o.broadcast({ type: 'hide', id });
         }
       },
       (err) => {
@@ -383,34 +335,31 @@ export class ChatHub {
     this.#names.rename(user.id, previous, name);
     user.name = name;
     this.#o.presence.pageRenamed(user.id, name);
-    void this.#inOrder(undefined, () => this.broadcast({ type: 'rename', user: { id: user.id, name }, previous }));
+    void this.#inOrder(undefined, () => this.#o.broadcast({ type: 'rename', user: { id: user.id, name }, previous }));
   }
 
-  #takeRate(user: ChatUser): void {
-    const wait = this.#limiter.take(user.id);
+  #takeRate(user: ChatUser, at: number): void {
+    const wait = this.#limiter.take(user.id, at);
     if (wait > 0) {
       throw new SharecastError(ErrorCode.RateLimited, `slow down: wait ${Math.ceil(wait / 1000)} s`, { details: { retryAfterMs: wait } });
     }
   }
 
   #system(text: string): void {
-    this.broadcast({ type: 'system', text, at: new Date().toISOString() });
-  }
-
-  #sendTo(conn: ChatConn, frame: ServerFrame): void {
-    conn.transport.send(Buffer.from(JSON.stringify(frame)));
+    this.#o.broadcast({ type: 'system', text, at: new Date().toISOString() });
   }
 
   #sendError(conn: ChatConn, err: unknown, ref: string | undefined): void {
     if (!isSharecastError(err)) this.#logger.error({ err }, 'chat: unexpected error handling a frame');
-    const code = isSharecastError(err) ? wireCode(err.code) : 'internal';
-    const message = isSharecastError(err) ? err.message : 'internal error';
-    const retryAfterMs = isSharecastError(err) ? (err.details?.['retryAfterMs'] as number | undefined) : undefined;
-    this.#sendTo(conn, { type: 'error', code, message, ...(ref !== undefined ? { ref } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    sendFrame(conn.transport, errorFrame(err, ref));
   }
 
   #refuse(transport: ChatTransport, code: ErrorCode, message: string, closeCode: number): void {
-    transport.send(Buffer.from(JSON.stringify({ type: 'error', code: wireCode(code), message } satisfies ServerFrame)));
+    sendFrame(transport, refusal(code, message));
     transport.close(closeCode, code);
   }
+}
+
+function sendFrame(transport: ChatTransport, frame: ErrorFrame): void {
+  transport.send(Buffer.from(JSON.stringify(frame)));
 }

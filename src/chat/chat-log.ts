@@ -1,7 +1,8 @@
-import { open, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { syncDir, writeFileAtomic } from './atomic-file.js';
+import { syncDir } from '../store/atomic-file.js';
+import type { DataFile } from '../store/data-dir.js';
 
 /** Files bigger than this are read from their tail only at start (the history needs just the end). */
 const MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -13,7 +14,8 @@ interface Pending {
 }
 
 export interface ChatLogOptions {
-  path: string;
+  /** The data dir's chat/history.jsonl. */
+  file: DataFile;
   logger: Logger;
   /** Rewrite the file from a snapshot once it holds this many records. */
   compactAfter: number;
@@ -48,13 +50,15 @@ export class ChatLog {
   static async open(o: ChatLogOptions): Promise<{ log: ChatLog; records: unknown[] }> {
     const log = new ChatLog(o);
     const records = await log.#load();
-    log.#fh = await open(o.path, 'a', 0o600);
-    await syncDir(dirname(o.path));
+    await mkdir(dirname(o.file.path), { recursive: true });
+    log.#fh = await open(o.file.path, 'a', o.file.mode);
+    await syncDir(dirname(o.file.path));
     return { log, records };
   }
 
   async #load(): Promise<unknown[]> {
-    const { path, logger } = this.#o;
+    const { logger } = this.#o;
+    const path = this.#o.file.path;
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -131,7 +135,7 @@ export class ChatLog {
           this.#records += batch.length;
           for (const p of batch) p.resolve();
         } catch (err) {
-          this.#o.logger.error({ err, path: this.#o.path }, 'chat log: write failed');
+          this.#o.logger.error({ err, path: this.#o.file.path }, 'chat log: write failed');
           for (const p of batch) p.reject(err);
           continue;
         }
@@ -144,14 +148,15 @@ export class ChatLog {
 
   /** Rewrites the file from the current state (atomically), so it does not grow without bound. */
   async #compact(): Promise<void> {
-    const { path, logger } = this.#o;
+    const { file, logger } = this.#o;
+    const path = file.path;
     // Let the owners of the batch just acknowledged apply it to their state first.
     await new Promise<void>((r) => setImmediate(r));
     const snapshot = this.#o.snapshot();
     try {
-      await writeFileAtomic(path, snapshot.map((r) => `${JSON.stringify(r)}\n`).join(''), 0o600);
+      await file.write(snapshot.map((r) => `${JSON.stringify(r)}\n`).join(''));
       const old = this.#fh;
-      this.#fh = await open(path, 'a', 0o600);
+      this.#fh = await open(path, 'a', file.mode);
       await old?.close();
       this.#records = snapshot.length;
       logger.debug({ path, records: snapshot.length }, 'chat log compacted');

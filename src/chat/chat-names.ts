@@ -4,8 +4,8 @@ import { NAME_MAX_LENGTH, RESERVED_NAMES, foldName, generatedName, validateName 
 
 /**
  * Who holds which name among the connected users, and the names they chose
- * (persisted in the NameStore). Names are compared folded, so "Brave Otter"
- * and "brave-otter" are the same name.
+ * (persisted in the NameStore). Names are compared folded (foldName), so
+ * "Brave Otter", "brave-otter" and "Brаve Otter" (Cyrillic а) are one name.
  */
 export class ChatNames {
   readonly #store: NameStore;
@@ -53,7 +53,7 @@ export class ChatNames {
   check(userId: string, raw: unknown): string {
     const name = validateName(raw, this.reserved());
     const owner = this.#inUse.get(foldName(name));
-    if (owner !== undefined && owner !== userId) throw new SharecastError(ErrorCode.Invalid, `"${name}" is taken by someone here`);
+    if (owner !== undefined && owner !== userId) throw new SharecastError(ErrorCode.Invalid, `"${name}" is taken by someone here, or looks like a name that is`);
     return name;
   }
 

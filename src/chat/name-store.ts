@@ -1,4 +1,4 @@
-import type { JsonFile } from './json-file.js';
+import type { JsonFile } from '../store/json-file.js';
 
 type NameFile = { names: Record<string, string> };
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, SharecastError } from '../errors.js';
+import { skeleton } from './name-skeleton.js';
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -33,9 +34,53 @@ export function generatedName(userId: string): string {
   return `${adjective} ${animal}`;
 }
 
-/** The form names are compared in: case, width, spacing and punctuation do not make a name different (letters, digits and symbols such as emoji do). */
+/** Everything but letters, digits, symbols (emoji) and the marks on letters. */
+const NOT_NAME_MATTER = /[^\p{L}\p{N}\p{S}\p{M}]+/gu;
+
+function letters(name: string): string {
+  return name.normalize('NFKC').replace(/[^\p{L}\p{N}\p{S}]+/gu, '');
+}
+
+/**
+ * The form names are compared in: case, width, spacing and punctuation do
+ * not make a name different, and neither do look-alike characters (the
+ * UTS #39 skeleton): "Аdmin" with a Cyrillic А, "adm1n" and "A.D.M.I.N"
+ * are all "admin". Letters, digits and symbols such as emoji do.
+ */
 export function foldName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}\p{S}]+/gu, '');
+  // Lowercase again after the skeleton: some prototypes are capitals ("0" is "O").
+  return skeleton(skeleton(letters(name).toLowerCase()).toLowerCase()).replace(NOT_NAME_MATTER, '');
+}
+
+/** The skeleton before lowercasing: catches a lowercase l standing for a capital I ("ADMlN"). */
+function casedKey(name: string): string {
+  return skeleton(letters(name)).toLowerCase().replace(NOT_NAME_MATTER, '');
+}
+
+/** The keys of the few words names are checked against (the reserved names), computed once each. */
+const wordKeys = new Map<string, { folded: string; cased: Set<string> }>();
+
+function keysOf(word: string): { folded: string; cased: Set<string> } {
+  let keys = wordKeys.get(word);
+  if (!keys) {
+    const title = word.toLowerCase().replace(/(^|\s)\p{Ll}/gu, (c) => c.toUpperCase());
+    keys = { folded: foldName(word), cased: new Set([word, word.toLowerCase(), word.toUpperCase(), title].map(casedKey)) };
+    if (wordKeys.size >= 64) wordKeys.clear();
+    wordKeys.set(word, keys);
+  }
+  return keys;
+}
+
+/** The first of `words` that `name` is, or looks like (in lower, upper or title case), or undefined. */
+export function lookalikeOf(name: string, words: readonly string[]): string | undefined {
+  const folded = foldName(name);
+  let cased: string | undefined;
+  for (const word of words) {
+    const keys = keysOf(word);
+    if (keys.folded === '') continue;
+    if (keys.folded === folded || keys.cased.has((cased ??= casedKey(name)))) return word;
+  }
+  return undefined;
 }
 
 // C0/C1 controls, line and paragraph separators, bidirectional overrides and isolates, lone surrogates.
@@ -54,11 +99,7 @@ export function validateName(raw: unknown, reserved: readonly string[]): string 
   if (name.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name is empty');
   if ([...name].length > NAME_MAX_LENGTH) throw new SharecastError(ErrorCode.TooLong, `the name is longer than ${NAME_MAX_LENGTH} characters`);
   if (FORBIDDEN_IN_NAME.test(name)) throw new SharecastError(ErrorCode.Invalid, 'the name contains control characters');
-  const folded = foldName(name);
-  if (folded.length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter, digit or emoji');
-  for (const word of reserved) {
-    const r = foldName(word);
-    if (r !== '' && folded === r) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved`);
-  }
+  if (foldName(name).length === 0) throw new SharecastError(ErrorCode.Invalid, 'the name needs at least one letter, digit or emoji');
+  if (lookalikeOf(name, reserved) !== undefined) throw new SharecastError(ErrorCode.Invalid, `"${name}" is reserved, or looks like a reserved name`);
   return name;
 }

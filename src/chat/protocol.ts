@@ -1,8 +1,10 @@
 /**
- * The chat protocol on /ws: JSON text frames. docs/chat-protocol.md is the
- * reference for page authors; this file is the one place the shapes live.
+ * The chat's frames on the page's live channel (/ws): JSON text frames.
+ * docs/chat-protocol.md is the reference for page authors; this file and
+ * src/live/protocol.ts (the channel itself: welcome, status, title,
+ * viewers, ping) are the one place the shapes live.
  */
-import { ErrorCode, SharecastError } from '../errors.js';
+import { ErrorCode, SharecastError, isSharecastError } from '../errors.js';
 
 export interface ChatUserRef {
   id: string;
@@ -21,56 +23,47 @@ export interface ChatMessage {
 
 export type ChatErrorCode = 'rate_limited' | 'too_long' | 'invalid' | 'banned' | 'chat_disabled' | 'too_many_connections' | 'internal';
 
-export type ServerFrame =
-  | {
-      type: 'welcome';
-      user: ChatUserRef;
-      token: string;
-      history: ChatMessage[];
-      chatEnabled: boolean;
-      title: string;
-      online: boolean;
-      viewers: number;
-      limits: { messageLength: number; nameLength: number; messages: number; perSeconds: number };
-    }
+export type ErrorFrame = { type: 'error'; code: ChatErrorCode; message: string; ref?: string; retryAfterMs?: number };
+
+/** The chat's part of the welcome frame. */
+export interface ChatWelcome {
+  user: ChatUserRef;
+  token: string;
+  /** The same array for every welcome until the history changes (serialised once per change). */
+  history: readonly ChatMessage[];
+  chatEnabled: boolean;
+  limits: { messageLength: number; nameLength: number; messages: number; perSeconds: number };
+}
+
+/** Frames the chat sends, to everyone or to one client. */
+export type ChatServerFrame =
   | ChatMessage
   | { type: 'rename'; user: ChatUserRef; previous: string }
   | { type: 'hide'; id: string }
   | { type: 'system'; text: string; at: string }
-  | { type: 'status'; online: boolean }
-  | { type: 'title'; title: string }
-  | { type: 'viewers'; count: number }
   | { type: 'chat_state'; enabled: boolean }
-  | { type: 'pong' }
-  | { type: 'error'; code: ChatErrorCode; message: string; ref?: string; retryAfterMs?: number };
+  | ErrorFrame;
 
-export type ClientFrame =
-  | { type: 'chat'; text: unknown; ref: string | undefined }
-  | { type: 'rename'; name: unknown; ref: string | undefined }
-  | { type: 'ping' };
+export type ChatClientFrame = { type: 'chat'; text: unknown; ref: string | undefined } | { type: 'rename'; name: unknown; ref: string | undefined };
+
+/** WebSocket close codes the chat uses. */
+export const ChatCloseCode = {
+  Banned: 4003,
+  GoingAway: 1001,
+} as const;
 
 const REF_PATTERN = /^[\w.:-]{1,64}$/;
 
-/** Parses one text frame from a client. Throws invalid for anything that is not a known frame. */
-export function parseClientFrame(data: string): ClientFrame {
-  let v: unknown;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    throw new SharecastError(ErrorCode.Invalid, 'frames are JSON objects');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SharecastError(ErrorCode.Invalid, 'frames are JSON objects');
-  const o = v as Record<string, unknown>;
+/** The chat frame a parsed client frame is, or undefined when its type is not the chat's. */
+export function chatClientFrame(o: Record<string, unknown>): ChatClientFrame | undefined {
   const ref = typeof o['ref'] === 'string' && REF_PATTERN.test(o['ref']) ? o['ref'] : undefined;
   switch (o['type']) {
     case 'chat':
       return { type: 'chat', text: o['text'], ref };
     case 'rename':
       return { type: 'rename', name: o['name'], ref };
-    case 'ping':
-      return { type: 'ping' };
     default:
-      throw new SharecastError(ErrorCode.Invalid, 'unknown frame type; expected chat, rename or ping');
+      return undefined;
   }
 }
 
@@ -87,6 +80,18 @@ export function wireCode(code: string): ChatErrorCode {
     default:
       return 'internal';
   }
+}
+
+/** The error frame for anything thrown while handling a frame (a message fit to show; "internal error" for bugs). */
+export function errorFrame(err: unknown, ref?: string): ErrorFrame {
+  if (!isSharecastError(err)) return { type: 'error', code: 'internal', message: 'internal error', ...(ref !== undefined ? { ref } : {}) };
+  const retryAfterMs = err.details?.['retryAfterMs'] as number | undefined;
+  return { type: 'error', code: wireCode(err.code), message: err.message, ...(ref !== undefined ? { ref } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+/** The error frame for a refusal with a known code. */
+export function refusal(code: ErrorCode, message: string): ErrorFrame {
+  return errorFrame(new SharecastError(code, message));
 }
 
 /** A valid user id (what admin requests name). */

@@ -1,7 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import type { DataFile } from '../store/data-dir.js';
 
 const NONCE_BYTES = 16;
 const SIG_BYTES = 16;
@@ -53,16 +51,11 @@ function userIdOf(nonce: string): string {
   return createHash('sha256').update(`viewer-id:${nonce}`).digest('base64url').slice(0, 12);
 }
 
-/** The secret viewer tokens are signed with: read from `path`, or made and stored there (0600) on first start. */
-export async function loadOrCreateSecret(path: string): Promise<Buffer> {
-  try {
-    const hex = (await readFile(path, 'utf8')).trim();
-    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+/** The secret viewer tokens are signed with: read from `file` (the data dir's chat/secret), or made and stored there on first start. */
+export async function loadOrCreateSecret(file: DataFile): Promise<Buffer> {
+  const hex = (await file.readText())?.trim();
+  if (hex !== undefined && /^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
   const secret = randomBytes(32);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, `${secret.toString('hex')}\n`, 0o600);
+  await file.write(`${secret.toString('hex')}\n`);
   return secret;
 }

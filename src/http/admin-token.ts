@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../chat/atomic-file.js';
-
-export const ADMIN_TOKEN_FILE = 'admin-token';
+import type { DataFile } from '../store/data-dir.js';
 
 export interface AdminTokenInput {
   /** The adminToken setting (--admin-token, SHARECAST_ADMIN_TOKEN or the config file), if any. */
   adminToken: string | undefined;
-  dataDir: string;
+  /** The data dir's admin-token file. */
+  file: DataFile;
   logger: Logger;
   /** Where the one human line with a newly generated token goes (stderr). */
   print?: (line: string) => void;
@@ -31,20 +28,19 @@ export async function resolveAdminToken(input: AdminTokenInput): Promise<AdminTo
   if (input.adminToken !== undefined && input.adminToken !== '') {
     return { token: input.adminToken, origin: 'config', file: undefined };
   }
-  const file = join(input.dataDir, ADMIN_TOKEN_FILE);
+  const file = input.file.path;
   let stored: string | undefined;
   try {
-    stored = (await readFile(file, 'utf8')).trim();
+    stored = (await input.file.readText())?.trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the admin token in ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read the admin token in ${file}: ${(err as Error).message}`);
   }
   if (stored !== undefined && stored.length >= 16) {
     input.logger.info({ file }, `admin token: the one stored in ${file}`);
     return { token: stored, origin: 'stored', file };
   }
   const token = randomBytes(24).toString('base64url');
-  await mkdir(input.dataDir, { recursive: true });
-  await writeFileAtomic(file, `${token}\n`, 0o600);
+  await input.file.write(`${token}\n`);
   const print = input.print ?? ((line: string) => process.stderr.write(line));
   print(`\nsharecast: generated an admin token (stored in ${file}; shown only this once):\n\n    ${token}\n\nUse it as "Authorization: Bearer <token>" for /api/admin/*.\n\n`);
   input.logger.info({ file }, `admin token generated and stored in ${file}`);

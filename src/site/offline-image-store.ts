@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { DataFile } from '../store/data-dir.js';
 
 /** The image types a streamer may upload or configure. SVG is never accepted from outside (it can carry script). */
 export type OfflineImageType = 'image/png' | 'image/jpeg' | 'image/webp';
@@ -17,7 +17,6 @@ export interface OfflineImage {
 }
 
 export const OFFLINE_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
-const STORED_NAME = 'offline-image';
 
 /** The type named by the first bytes, or undefined: PNG, JPEG or WebP only. */
 export function sniffImageType(buf: Uint8Array): OfflineImageType | undefined {
@@ -33,8 +32,8 @@ function ascii(buf: Uint8Array, from: number, to: number): string {
 }
 
 export interface OfflineImageStoreOptions {
-  /** The data dir: an uploaded image is kept here and survives restarts. */
-  dataDir: string;
+  /** The data dir's offline-image: an uploaded image is kept there and survives restarts. */
+  file: DataFile;
   /** --offline-image, if given. */
   configuredPath?: string | undefined;
   /** The built-in default (an SVG shipped in web/img). */
@@ -61,7 +60,7 @@ export class OfflineImageStore {
   }
 
   get storedPath(): string {
-    return join(this.#o.dataDir, STORED_NAME);
+    return this.#o.file.path;
   }
 
   /**
@@ -81,15 +80,7 @@ export class OfflineImageStore {
   /** Checks and stores an upload; it replaces the current image at once. */
   async save(body: Buffer): Promise<OfflineImage> {
     const type = this.#check(body, 'the uploaded image');
-    await mkdir(this.#o.dataDir, { recursive: true });
-    const tmp = `${this.storedPath}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, body);
-      await rename(tmp, this.storedPath);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await this.#o.file.write(body);
     this.#current = image(body, type, 'uploaded');
     this.#o.logger.info({ bytes: body.byteLength, type }, 'offline image uploaded');
     return this.#current;
@@ -97,7 +88,7 @@ export class OfflineImageStore {
 
   /** Forgets the upload: back to --offline-image or the built-in default. */
   async reset(): Promise<OfflineImage> {
-    await rm(this.storedPath, { force: true });
+    await this.#o.file.remove();
     this.#current = this.#fallback;
     this.#o.logger.info('offline image reset');
     return this.current();
@@ -138,15 +129,14 @@ export class OfflineImageStore {
   }
 
   async #loadStored(): Promise<OfflineImage | undefined> {
-    let body: Buffer;
+    let body: Buffer | undefined;
     try {
-      body = await readFile(this.storedPath);
+      body = await this.#o.file.read();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#o.logger.warn({ path: this.storedPath, err: (err as Error).message }, 'cannot read the stored offline image; using the default');
-      }
+      this.#o.logger.warn({ path: this.storedPath, err: (err as Error).message }, 'cannot read the stored offline image; using the default');
       return undefined;
     }
+    if (body === undefined) return undefined;
     try {
       return image(body, this.#check(body, 'the stored offline image'), 'uploaded');
     } catch (err) {

@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../chat/atomic-file.js';
-
-export const TITLE_FILE = 'title.json';
+import type { DataFile } from '../store/data-dir.js';
 
 interface TitleFile {
   title: string;
@@ -17,12 +13,13 @@ interface TitleFile {
  * environment) takes over again: the newest decision wins.
  */
 export class TitleStore {
-  readonly #path: string;
+  readonly #file: DataFile;
   readonly #configTitle: string;
   readonly #logger: Logger;
 
-  constructor(dataDir: string, configTitle: string, logger: Logger) {
-    this.#path = join(dataDir, TITLE_FILE);
+  /** `file` is the data dir's title.json. */
+  constructor(file: DataFile, configTitle: string, logger: Logger) {
+    this.#file = file;
     this.#configTitle = configTitle;
     this.#logger = logger;
   }
@@ -30,15 +27,17 @@ export class TitleStore {
   /** The title to start with. */
   async load(): Promise<string> {
     try {
-      const data = JSON.parse(await readFile(this.#path, 'utf8')) as Partial<TitleFile>;
+      const text = await this.#file.readText();
+      if (text === undefined) return this.#configTitle;
+      const data = JSON.parse(text) as Partial<TitleFile>;
       if (typeof data.title === 'string' && data.title.trim() !== '' && data.configTitle === this.#configTitle) return data.title;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#logger.warn({ path: this.#path }, `ignoring unreadable ${this.#path}`);
+    } catch {
+      this.#logger.warn({ path: this.#file.path }, `ignoring unreadable ${this.#file.path}`);
     }
     return this.#configTitle;
   }
 
   async save(title: string): Promise<void> {
-    await writeFileAtomic(this.#path, `${JSON.stringify({ title, configTitle: this.#configTitle } satisfies TitleFile)}\n`);
+    await this.#file.write(`${JSON.stringify({ title, configTitle: this.#configTitle } satisfies TitleFile)}\n`);
   }
 }

@@ -6,6 +6,13 @@ import { ChatClient } from '../../helpers/chat-client.js';
 import { makeDataDir, removeDataDir, startChatServer, type ChatServer } from '../../helpers/chat-server.js';
 import { waitFor } from '../../helpers/wait.js';
 
+/** The name with Latin letters swapped for the Cyrillic ones that look the same. */
+function lookalike(name: string): string {
+  const swapped = name.replace(/[aeopcxy]/g, (c) => ({ a: '\u0430', e: '\u0435', o: '\u043e', p: '\u0440', c: '\u0441', x: '\u0445', y: '\u0443' })[c] as string);
+  assert.notEqual(swapped, name);
+  return swapped;
+}
+
 describe('chat over /ws', () => {
   let server: ChatServer;
   let dataDir: string;
@@ -141,6 +148,10 @@ describe('chat over /ws', () => {
       ['   ', 'invalid'],
       [42, 'invalid'],
       [b.user.name.toUpperCase(), 'invalid'],
+      // Look-alikes: a Cyrillic А, a Cyrillic е in the streamer's name, Cyrillic letters in b's name.
+      ['\u0410dmin', 'invalid'],
+      ['Str\u0435amy McStr\u0435amface', 'invalid'],
+      [lookalike(b.user.name), 'invalid'],
     ];
     for (const [name, code] of tries) {
       a.send({ type: 'rename', name, ref: 'r1' });

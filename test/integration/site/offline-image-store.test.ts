@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { OfflineImageStore, sniffImageType } from '../../../src/site/offline-image-store.js';
+import { DataDir } from '../../../src/store/data-dir.js';
 import { nullLogger } from '../../fakes/null-logger.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of a png')]);
@@ -33,6 +34,8 @@ describe('sniffImageType', () => {
   });
 });
 
+const imageFile = (dir: string) => new DataDir(dir).file('offlineImage');
+
 describe('OfflineImageStore', () => {
   const dirs: string[] = [];
   const tmp = () => {
@@ -45,7 +48,7 @@ describe('OfflineImageStore', () => {
   });
 
   test('starts with the built-in SVG', async () => {
-    const store = new OfflineImageStore({ dataDir: tmp(), builtinPath: BUILTIN, logger });
+    const store = new OfflineImageStore({ file: imageFile(tmp()), builtinPath: BUILTIN, logger });
     await store.init();
     assert.equal(store.current().origin, 'builtin');
     assert.equal(store.current().contentType, 'image/svg+xml');
@@ -54,14 +57,14 @@ describe('OfflineImageStore', () => {
 
   test('an upload is stored in the data dir and survives a restart; reset goes back', async () => {
     const dataDir = tmp();
-    const a = new OfflineImageStore({ dataDir, builtinPath: BUILTIN, logger });
+    const a = new OfflineImageStore({ file: imageFile(dataDir), builtinPath: BUILTIN, logger });
     await a.init();
     const saved = await a.save(WEBP);
     assert.equal(saved.contentType, 'image/webp');
     assert.equal(saved.origin, 'uploaded');
     assert.deepEqual(readFileSync(a.storedPath), WEBP);
 
-    const b = new OfflineImageStore({ dataDir, builtinPath: BUILTIN, logger });
+    const b = new OfflineImageStore({ file: imageFile(dataDir), builtinPath: BUILTIN, logger });
     await b.init();
     assert.equal(b.current().origin, 'uploaded');
     assert.deepEqual(b.current().body, WEBP);
@@ -69,13 +72,13 @@ describe('OfflineImageStore', () => {
 
     await b.reset();
     assert.equal(b.current().origin, 'builtin');
-    const c = new OfflineImageStore({ dataDir, builtinPath: BUILTIN, logger });
+    const c = new OfflineImageStore({ file: imageFile(dataDir), builtinPath: BUILTIN, logger });
     await c.init();
     assert.equal(c.current().origin, 'builtin');
   });
 
   test('refuses uploads that are not PNG/JPEG/WebP or too large, and keeps the old image', async () => {
-    const store = new OfflineImageStore({ dataDir: tmp(), builtinPath: BUILTIN, logger, maxBytes: 64 });
+    const store = new OfflineImageStore({ file: imageFile(tmp()), builtinPath: BUILTIN, logger, maxBytes: 64 });
     await store.init();
     await store.save(PNG);
     await assert.rejects(store.save(Buffer.from('<svg onload="alert(1)"/>')), { code: 'unsupported_media_type' });
@@ -87,7 +90,7 @@ describe('OfflineImageStore', () => {
     const dir = tmp();
     const good = join(dir, 'away.jpg');
     writeFileSync(good, JPEG);
-    const store = new OfflineImageStore({ dataDir: tmp(), configuredPath: good, builtinPath: BUILTIN, logger });
+    const store = new OfflineImageStore({ file: imageFile(tmp()), configuredPath: good, builtinPath: BUILTIN, logger });
     await store.init();
     assert.equal(store.current().origin, 'configured');
     assert.equal(store.current().contentType, 'image/jpeg');
@@ -98,12 +101,12 @@ describe('OfflineImageStore', () => {
 
     const notImage = join(dir, 'notes.png');
     writeFileSync(notImage, 'just text');
-    await assert.rejects(new OfflineImageStore({ dataDir: tmp(), configuredPath: notImage, builtinPath: BUILTIN, logger }).init(), (err: Error & { code?: string }) => {
+    await assert.rejects(new OfflineImageStore({ file: imageFile(tmp()), configuredPath: notImage, builtinPath: BUILTIN, logger }).init(), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'config_invalid');
       assert.match(err.message, /notes\.png.*not a PNG, JPEG or WebP/);
       return true;
     });
-    await assert.rejects(new OfflineImageStore({ dataDir: tmp(), configuredPath: join(dir, 'missing.png'), builtinPath: BUILTIN, logger }).init(), (err: Error & { code?: string }) => {
+    await assert.rejects(new OfflineImageStore({ file: imageFile(tmp()), configuredPath: join(dir, 'missing.png'), builtinPath: BUILTIN, logger }).init(), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'config_invalid');
       assert.match(err.message, /cannot read .*missing\.png/);
       return true;
@@ -112,7 +115,7 @@ describe('OfflineImageStore', () => {
 
   test('a damaged stored upload is ignored, not fatal', async () => {
     const dataDir = tmp();
-    const store = new OfflineImageStore({ dataDir, builtinPath: BUILTIN, logger });
+    const store = new OfflineImageStore({ file: imageFile(dataDir), builtinPath: BUILTIN, logger });
     writeFileSync(store.storedPath, 'garbage');
     await store.init();
     assert.equal(store.current().origin, 'builtin');

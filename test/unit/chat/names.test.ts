@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { foldName, generatedName, validateName } from '../../../src/chat/names.js';
+import { ChatNames } from '../../../src/chat/chat-names.js';
+import type { NameStore } from '../../../src/chat/name-store.js';
+import { foldName, generatedName, lookalikeOf, validateName } from '../../../src/chat/names.js';
 import { ErrorCode, SharecastError } from '../../../src/errors.js';
 
 const reserved = ['admin', 'moderator', 'system', 'DJ Nova'];
@@ -50,5 +52,49 @@ describe('chat names', () => {
   it('folds names for comparison', () => {
     assert.equal(foldName('Brave  Otter'), foldName('brave-otter'));
     assert.notEqual(foldName('Brave Otter'), foldName('Brave Otters'));
+  });
+
+  it('refuses look-alikes of reserved names (UTS #39 skeleton)', () => {
+    const streamer = [...reserved, 'Streamer'];
+    const lookalikes = [
+      '\u0410dmin', // Cyrillic А
+      'Str\u0435amer', // Cyrillic е
+      '\u0430\u0434min', // not a look-alike: д is not d
+      'ADM1N', // a one for the capital I
+      'ADMlN', // a lowercase l for the capital I
+      'rnoderator', // rn for m
+      'ad\u200Bmin', // a zero-width space
+      '\u0455y\u0455tem', // Cyrillic ѕ
+      '\uD835\uDC1A\uD835\uDC1D\uD835\uDC26\uD835\uDC22\uD835\uDC27', // mathematical bold admin
+      'D\u0408 Nova', // Cyrillic Ј
+    ];
+    const results = lookalikes.map((n) => codeOf(() => validateName(n, streamer)));
+    assert.deepEqual(results, [ErrorCode.Invalid, ErrorCode.Invalid, 'ok', ErrorCode.Invalid, ErrorCode.Invalid, ErrorCode.Invalid, ErrorCode.Invalid, ErrorCode.Invalid, ErrorCode.Invalid, ErrorCode.Invalid]);
+    assert.match((() => { try { validateName('\u0410dmin', streamer); } catch (e) { return (e as Error).message; } return ''; })(), /reserved/);
+  });
+
+  it('keeps names in other scripts and names that only contain a reserved word', () => {
+    for (const n of ['Админ', 'Στρατός', '管理员', 'admin fan', 'Sysadmin Sam', 'Adminа']) assert.equal(validateName(n, reserved), n, n);
+    assert.equal(lookalikeOf('Sunny Magpie', reserved), undefined);
+    assert.equal(lookalikeOf('ADMlN', reserved), 'admin');
+  });
+
+  it('folds look-alikes to one form', () => {
+    assert.equal(foldName('Br\u0430ve Otter'), foldName('Brave Otter'), 'Cyrillic а');
+    assert.equal(foldName('B0b'), foldName('bob'));
+    assert.notEqual(foldName('Brave Otter'), foldName('Brave Otters'));
+  });
+
+  it('refuses a look-alike of a connected user\'s name', () => {
+    const saved = new Map<string, string>();
+    const store = { get: (id: string) => saved.get(id), set: (id: string, n: string) => saved.set(id, n), close: async () => {} } as unknown as NameStore;
+    const names = new ChatNames(store, () => []);
+    const a = names.claim('aaaaaaaaaaaa');
+    names.rename('aaaaaaaaaaaa', a, 'Brave Otter');
+    assert.equal(codeOf(() => names.check('bbbbbbbbbbbb', 'Br\u0430ve Otter')), ErrorCode.Invalid, 'Cyrillic а');
+    assert.equal(codeOf(() => names.check('bbbbbbbbbbbb', 'Brave 0tter')), ErrorCode.Invalid, 'zero for O');
+    assert.equal(names.check('aaaaaaaaaaaa', 'Br\u0430ve Otter'), 'Br\u0430ve Otter', 'the holder may respell their own name');
+    names.release('aaaaaaaaaaaa', 'Brave Otter');
+    assert.equal(names.check('bbbbbbbbbbbb', 'Br\u0430ve Otter'), 'Br\u0430ve Otter', 'free once they left');
   });
 });

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from './atomic-file.js';
+import type { DataFile } from './data-dir.js';
 
 /**
  * A small JSON file holding some state (bans, names, switches). Reads
@@ -8,7 +7,7 @@ import { writeFileAtomic } from './atomic-file.js';
  * serialised: a save while one is running is folded into one more write.
  */
 export class JsonFile<T> {
-  readonly #path: string;
+  readonly #file: DataFile;
   readonly #logger: Logger;
   #writing: Promise<void> | undefined;
   /** True while the write loop runs (set and cleared synchronously, so no save is missed). */
@@ -16,28 +15,29 @@ export class JsonFile<T> {
   #again = false;
   #latest: (() => T) | undefined;
 
-  constructor(path: string, logger: Logger) {
-    this.#path = path;
+  constructor(file: DataFile, logger: Logger) {
+    this.#file = file;
     this.#logger = logger;
   }
 
   get path(): string {
-    return this.#path;
+    return this.#file.path;
   }
 
   /** The parsed content, or undefined when missing or unreadable. */
   async load(): Promise<unknown> {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = await readFile(this.#path, 'utf8');
+      text = await this.#file.readText();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#logger.warn({ err, path: this.#path }, `cannot read ${this.#path}; starting empty`);
+      this.#logger.warn({ err, path: this.path }, `cannot read ${this.path}; starting empty`);
       return undefined;
     }
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      this.#logger.warn({ path: this.#path }, `${this.#path} is not valid JSON; starting empty`);
+      this.#logger.warn({ path: this.path }, `${this.path} is not valid JSON; starting empty`);
       return undefined;
     }
   }
@@ -61,9 +61,9 @@ export class JsonFile<T> {
         this.#again = false;
         const state = this.#latest as () => T;
         try {
-          await writeFileAtomic(this.#path, `${JSON.stringify(state(), null, 1)}\n`, 0o600);
+          await this.#file.write(`${JSON.stringify(state(), null, 1)}\n`);
         } catch (err) {
-          this.#logger.error({ err, path: this.#path }, `cannot write ${this.#path}`);
+          this.#logger.error({ err, path: this.path }, `cannot write ${this.path}`);
           throw err;
         }
       } while (this.#again);

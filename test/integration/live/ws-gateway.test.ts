@@ -1,67 +1,15 @@
-// The WebSocket gateway's defences with small limits: heartbeat drops dead
+// The WebSocket gateway of the page's live channel, with small limits: heartbeat drops dead
 // sockets, slow readers are cut off instead of buffered, connections are capped.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { ChatHub } from '../../../src/chat/chat-hub.js';
-import { ViewerTokens } from '../../../src/chat/viewer-tokens.js';
-import { attachChatGateway, type ChatGateway } from '../../../src/chat/ws-gateway.js';
-import { SiteSettings } from '../../../src/site/site-settings.js';
-import { StreamRegistry } from '../../../src/stream/stream-registry.js';
-import { ViewerPresence } from '../../../src/viewers/viewer-presence.js';
 import { ChatClient } from '../../helpers/chat-client.js';
-import { makeDataDir, removeDataDir } from '../../helpers/chat-server.js';
+import { startGateway } from '../../helpers/chat-gateway.js';
 import { waitFor } from '../../helpers/wait.js';
-import { nullLogger } from '../../fakes/null-logger.js';
 
-interface Setup {
-  url: string;
-  hub: ChatHub;
-  presence: ViewerPresence;
-  stop(): Promise<void>;
-}
+const setup = startGateway;
 
-const logger = nullLogger;
-const dirs: string[] = [];
-
-/** A chat hub and gateway on a plain HTTP server, with the limits given. */
-async function setup(o: { heartbeatMs: number; maxConnections: number }): Promise<Setup> {
-  const dataDir = makeDataDir();
-  dirs.push(dataDir);
-  const tokens = new ViewerTokens(randomBytes(32));
-  const presence = new ViewerPresence({ playerId: (k) => tokens.keyedId('p-', k) });
-  const hub = await ChatHub.open({
-    dir: join(dataDir, 'chat'),
-    logger,
-    site: new SiteSettings({ title: 't' }),
-    streams: new StreamRegistry(),
-    presence,
-    tokens,
-    reservedNames: () => [],
-    maxConnections: o.maxConnections,
-  });
-  const server: Server = createServer((_req, res) => res.end());
-  const gateway: ChatGateway = attachChatGateway(server, { hub, logger, heartbeatMs: o.heartbeatMs, maxBufferedBytes: 64 * 1024 });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hub,
-    presence,
-    stop: async () => {
-      gateway.close();
-      await hub.close();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
-describe('chat gateway limits', () => {
-  after(() => dirs.forEach(removeDataDir));
-
+describe('live gateway limits', () => {
   it('drops a socket that stops answering pings, and its viewer with it', async (t) => {
     const s = await setup({ heartbeatMs: 300, maxConnections: 100 });
     t.after(() => s.stop());
@@ -87,7 +35,7 @@ describe('chat gateway limits', () => {
     const big = 'x'.repeat(256 * 1024);
     let sent = 0;
     for (; sent < 400 && s.hub.connections === 2; sent++) {
-      s.hub.broadcast({ type: 'system', text: big, at: new Date().toISOString() });
+      s.page.broadcast({ type: 'system', text: big, at: new Date().toISOString() });
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.equal(s.hub.connections, 1, `the slow socket was dropped (after ${sent} frames of 256 KiB)`);
