@@ -52,6 +52,9 @@ interface Head {
   taken?: boolean;
 }
 
+/** Parts shorter than this share of PART-TARGET are held back until their segment ends. */
+const SHORT_PART = 0.85;
+
 /** Segments followed without ever growing chunk by chunk before following stops for this OBS run. */
 const UNCONFIRMED_LIMIT = 3;
 
@@ -161,7 +164,7 @@ export class PartPublisher {
       const name = files.segmentName(nextMsn(t), extensionOf(f.uri, '.m4s'));
       return { name, complete: (now) => files.put(name, f.bytes(), now) };
     }
-    this.#release(head);
+    this.#release(head, true);
     t = this.#o.timeline();
     const growing = head.growing ?? files.beginSegment(nextMsn(t), extensionOf(f.uri, '.m4s'));
     const parts = pendingParts(t);
@@ -175,6 +178,7 @@ export class PartPublisher {
     if (!head || head.taken) return;
     this.#head = undefined;
     head.follow.stop();
+    this.#release(head, true);
     const t = this.#o.timeline();
     const parts = pendingParts(t);
     if (!head.growing || parts.length === 0) {
@@ -198,14 +202,23 @@ export class PartPublisher {
     }
   }
 
-  /** Publishes the parts cut since the last call (when parts are on). */
-  #release(head: Head): void {
+  /**
+   * Publishes the parts cut since the last call (when parts are on). `final`:
+   * the segment is being published (or closed out), so a short last part may
+   * go too; until then it waits, even once the file is complete, because the
+   * playlist's next part after it (the preload hint) would make it a short
+   * part in the middle of its segment.
+   */
+  #release(head: Head, final = false): void {
     let t = this.#o.timeline();
     if (t.parts === null || !t.live) return;
     const f = head.follow;
     const now = this.#o.now();
+    const { partTarget } = t.parts;
     while (f.released < f.parts.length) {
       const cut = f.parts[f.released] as (typeof f.parts)[number];
+      // A part under 85 % of PART-TARGET may only be the last of its segment (RFC 8216bis 4.4.4.9): it waits until the segment is complete.
+      if (!final && cut.duration < SHORT_PART * partTarget) break;
       head.growing ??= this.#o.files.beginSegment(nextMsn(t), extensionOf(f.uri, '.m4s'));
       const name = head.growing.addPart(cut.bytes, now);
       f.released += 1;
