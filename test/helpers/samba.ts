@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canConnect, freePort } from './ports.js';
 
 /**
  * A throwaway Samba for tests: Debian's smbd in the foreground on 127.0.0.1
@@ -49,18 +49,6 @@ function program(name: string): string {
   return name;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function ensureUnixUser(): void {
   for (let attempt = 0; attempt < 20; attempt++) {
     if (spawnSync('id', ['-u', SAMBA_USER], { stdio: 'ignore' }).status === 0) return;
@@ -70,17 +58,6 @@ function ensureUnixUser(): void {
     spawnSync('sleep', ['0.2']);
   }
   throw new Error(`could not create the Unix user ${SAMBA_USER} (the Samba tests run as root)`);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 const running = new Set<ChildProcess>();
