@@ -37,7 +37,7 @@ const SIGN_IN_REFUSALS = new Map<number, SignInRefusal>([
   [NtStatus.LogonFailure, { code: ErrorCode.SourceAuthFailed, why: 'wrong user name or password' }],
   [NtStatus.WrongPassword, { code: ErrorCode.SourceAuthFailed, why: 'wrong user name or password' }],
   [NtStatus.NoSuchUser, { code: ErrorCode.SourceAuthFailed, why: 'wrong user name or password' }],
-  [NtStatus.NoSuchDomain, { code: ErrorCode.SourceAuthFailed, why: 'the server knows no such domain; check the DOMAIN; part of the URI' }],
+  [NtStatus.NoSuchDomain, { code: ErrorCode.SourceAuthFailed, why: 'the server knows no such domain; check the domain in the URI (smb://DOMAIN;USER@HOST/…)' }],
   [NtStatus.NtlmBlocked, { code: ErrorCode.SourceNtlmBlocked, why: 'this server refuses NTLM sign-in; sharecast needs NTLM enabled for its user' }],
   [NtStatus.AccountDisabled, { code: ErrorCode.SourceAccountDisabled, why: 'the account is disabled; enable it on the server' }],
   [NtStatus.AccountExpired, { code: ErrorCode.SourceAccountDisabled, why: 'the account has expired; extend it on the server' }],
