@@ -15,6 +15,15 @@ import { canConnect, freePort } from './ports.js';
 export const SAMBA_USER = 'sharecast-test';
 
 export interface SambaOptions {
+  /** `server smb encrypt`: 'required' refuses sessions that cannot encrypt; 'desired' encrypts those that can. */
+  encrypt?: 'off' | 'if_required' | 'desired' | 'required';
+  /** `server smb3 encryption algorithms`, e.g. ['AES-256-GCM']: the only ciphers the server agrees to. */
+  ciphers?: readonly ('AES-128-GCM' | 'AES-128-CCM' | 'AES-256-GCM' | 'AES-256-CCM')[];
+  /** `server min protocol` / `server max protocol`, e.g. 'SMB2_10', 'SMB3_00', 'SMB3_02', 'SMB3_11', 'NT1'. */
+  minProtocol?: string;
+  maxProtocol?: string;
+  /** `ntlm auth`: 'disabled' refuses NTLM sign-in (STATUS_NTLM_BLOCKED). */
+  ntlmAuth?: 'ntlmv2-only' | 'ntlmv1-permitted' | 'mschapv2-and-ntlmv2-only' | 'disabled';
   /** Extra [global] lines, e.g. { 'server signing': 'mandatory' }. */
   global?: Record<string, string>;
   /** Shares by name; each gets a folder under the temp dir unless `path` is given. Default: { share: {} }. */
@@ -39,6 +48,10 @@ export interface SambaServer {
   /** SIGSTOP / SIGCONT the whole smbd process group: a server that hangs. */
   pause(): void;
   resume(): void;
+  /** Changes the test user's password in smbd's passdb (takes effect for the next sign-in). */
+  setPassword(password: string): void;
+  /** Disables or enables the test user's account (`smbpasswd -d` / `-e`). */
+  setAccountDisabled(disabled: boolean): void;
   /** Stops smbd and removes the temp folder. */
   cleanup(): Promise<void>;
 }
@@ -111,6 +124,11 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     '  printcap name = /dev/null',
     '  disable spoolss = yes',
     '  disable netbios = yes',
+    ...(opts.encrypt ? [`  server smb encrypt = ${opts.encrypt}`] : []),
+    ...(opts.ciphers ? [`  server smb3 encryption algorithms = ${opts.ciphers.join(', ')}`] : []),
+    ...(opts.minProtocol ? [`  server min protocol = ${opts.minProtocol}`] : []),
+    ...(opts.maxProtocol ? [`  server max protocol = ${opts.maxProtocol}`] : []),
+    ...(opts.ntlmAuth ? [`  ntlm auth = ${opts.ntlmAuth}`] : []),
     ...Object.entries(opts.global ?? {}).map(([k, v]) => `  ${k} = ${v}`),
   ];
   for (const [name, options] of Object.entries(shares)) {
@@ -123,8 +141,12 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
   }
   const conf = join(dir, 'smb.conf');
   writeFileSync(conf, `${lines.join('\n')}\n`);
-  const add = spawnSync(program('smbpasswd'), ['-c', conf, '-s', '-a', SAMBA_USER], { input: `${password}\n${password}\n`, encoding: 'utf8' });
-  if (add.status !== 0) throw new Error(`smbpasswd failed: ${add.stderr || add.stdout}`);
+  const smbpasswd = (args: string[], input = ''): void => {
+    const r = spawnSync(program('smbpasswd'), ['-c', conf, '-s', ...args, SAMBA_USER], { input, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`smbpasswd ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  };
+  smbpasswd(['-a'], `${password}\n${password}\n`);
+  let current = password;
 
   let child: ChildProcess | undefined;
   let output = '';
@@ -170,7 +192,9 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     host: '127.0.0.1',
     port,
     user: SAMBA_USER,
-    password,
+    get password() {
+      return current;
+    },
     dir,
     sharePath: (name = 'share') => {
       const p = sharePaths[name];
@@ -182,6 +206,11 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     start,
     pause: () => child && killGroup(child, 'SIGSTOP'),
     resume: () => child && killGroup(child, 'SIGCONT'),
+    setPassword: (next) => {
+      smbpasswd([], `${next}\n${next}\n`);
+      current = next;
+    },
+    setAccountDisabled: (disabled) => smbpasswd([disabled ? '-d' : '-e']),
     cleanup: async () => {
       if (child) killGroup(child, 'SIGCONT');
       await stopWith('SIGTERM');
