@@ -249,7 +249,8 @@ export class SmbSource implements Source {
       const { meta, data } = await client.poll(path, POLL_READ_BYTES);
       return this.#fileOrMissing(name, meta, data);
     } catch (err) {
-      if (err instanceof SmbStatusError && err.status === NtStatus.ObjectNameNotFound) {
+      // impacket (and some NAS firmware) says STATUS_NO_SUCH_FILE where Windows and Samba say OBJECT_NAME_NOT_FOUND.
+      if (err instanceof SmbStatusError && (err.status === NtStatus.ObjectNameNotFound || err.status === NtStatus.NoSuchFile)) {
         this.#status.set('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write ${name} in ${this.#where()}` });
         return 'missing';
       }
