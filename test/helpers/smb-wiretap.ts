@@ -87,6 +87,8 @@ export class SmbWiretap {
   /** What the client sent: frames (round trips) and SMB2 messages by command. */
   requestFrames = 0;
   requestMessages = 0;
+  /** Bytes the server sent the client. */
+  bytesToClient = 0;
   readonly byCommand = new Map<string, number>();
   private readonly server: Server;
   private readonly open = new Set<Socket>();
@@ -107,6 +109,7 @@ export class SmbWiretap {
       });
       upstream.on('data', (chunk: Buffer) => {
         client.write(chunk);
+        this.bytesToClient += chunk.length;
         for (const frame of down.push(chunk)) this.record(frame, false);
       });
       const end = (): void => {
@@ -133,6 +136,7 @@ export class SmbWiretap {
     this.frames.length = 0;
     this.requestFrames = 0;
     this.requestMessages = 0;
+    this.bytesToClient = 0;
     this.byCommand.clear();
   }
 

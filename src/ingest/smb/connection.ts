@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { COMMAND_NAMES, Command, Dialect, HeaderFlag, NtStatus } from './constants.js';
 import { CreditPool } from './credits.js';
 import { isTransform, type SessionEncryption } from './encryption.js';
@@ -7,6 +7,7 @@ import { CompoundSignatureError, SmbError } from './errors.js';
 import { FrameReader } from './frame-reader.js';
 import { decodeHeader, encodeHeader, HEADER_SIZE, isSmb2, type Smb2Header } from './header.js';
 import type { Signer } from './signing.js';
+import { openSocket, type ConnectOptions } from './tcp.js';
 
 /**
  * One TCP connection to an SMB2 server ([MS-SMB2] 2.1 direct TCP transport):
@@ -64,13 +65,6 @@ const MAX_FRAME = 0xffffff;
 const TARGET_CREDITS = 256;
 const UNSOLICITED_ID = 0xffffffffffffffffn;
 
-export interface ConnectOptions {
-  host: string;
-  port: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
 export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
   /** Set by the client after NEGOTIATE: 2.0.2 has no credit charges. */
   dialect = 0;
@@ -108,35 +102,8 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     socket.on('close', () => this.fail(new SmbError('connection', 'the SMB server closed the connection')));
   }
 
-  static connect(opts: ConnectOptions): Promise<SmbConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: opts.host, port: opts.port });
-      let settled = false;
-      const done = (err?: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        socket.removeListener('error', onError);
-        socket.removeListener('connect', onConnect);
-        if (err) {
-          socket.destroy();
-          reject(err);
-        } else resolve(new SmbConnection(socket));
-      };
-      const onError = (err: NodeJS.ErrnoException): void =>
-        done(new SmbError('connection', `cannot connect to ${opts.host}:${opts.port}: ${err.code ?? err.message}`, { cause: err }));
-      const onConnect = (): void => done();
-      const onAbort = (): void => done(new SmbError('aborted', 'connect aborted'));
-      const timer = setTimeout(
-        () => done(new SmbError('timeout', `no TCP connection to ${opts.host}:${opts.port} within ${opts.timeoutMs} ms`)),
-        opts.timeoutMs,
-      );
-      socket.once('error', onError);
-      socket.once('connect', onConnect);
-      if (opts.signal?.aborted) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  static async connect(opts: ConnectOptions): Promise<SmbConnection> {
+    return new SmbConnection(await openSocket(opts));
   }
 
   get closed(): boolean {
