@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, freePort } from './ports.js';
+import { trackServer } from './server-process.js';
 
 /**
  * A second, independently written SMB server for tests: Debian's
@@ -62,11 +63,6 @@ server.setLogFile('')
 server.start()
 `;
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 export async function startImpacket(opts: ImpacketOptions = {}): Promise<ImpacketServer> {
   requireImpacket();
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-impacket-'));
@@ -80,18 +76,7 @@ export async function startImpacket(opts: ImpacketOptions = {}): Promise<Impacke
   const child = spawn(PYTHON, ['-c', SERVER, JSON.stringify({ port, path: sharePath, share, user, password })], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
-  let output = '';
-  const append = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-64 * 1024);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    running.delete(child);
-  });
+  const tracked = trackServer(child, () => child.kill('SIGKILL'));
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
@@ -102,11 +87,11 @@ export async function startImpacket(opts: ImpacketOptions = {}): Promise<Impacke
   };
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (exited) throw new Error(`impacket's SMB server exited at start:\n${output}`);
+    if (tracked.exited()) throw new Error(`impacket's SMB server exited at start:\n${tracked.output()}`);
     if (await canConnect(port)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`impacket's SMB server did not listen on port ${port} within 15 s:\n${output}`);
+      throw new Error(`impacket's SMB server did not listen on port ${port} within 15 s:\n${tracked.output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -118,7 +103,7 @@ export async function startImpacket(opts: ImpacketOptions = {}): Promise<Impacke
     share,
     dir,
     sharePath,
-    log: () => output,
+    log: () => tracked.output(),
     cleanup: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

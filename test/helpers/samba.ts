@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, freePort } from './ports.js';
+import { trackServer } from './server-process.js';
 
 /**
  * A throwaway Samba for tests: Debian's smbd in the foreground on 127.0.0.1
@@ -72,11 +73,6 @@ function ensureUnixUser(): void {
   }
   throw new Error(`could not create the Unix user ${SAMBA_USER} (the Samba tests run as root)`);
 }
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-});
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
@@ -149,30 +145,21 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
   let current = password;
 
   let child: ChildProcess | undefined;
-  let output = '';
-  const append = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-64 * 1024);
-  };
+  // One log across restarts.
+  const output = { text: '' };
 
   const start = async (): Promise<void> => {
     const c = spawn(program('smbd'), ['-s', conf, '-F', '--debug-stdout', '-d', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    running.add(c);
-    c.stdout?.on('data', append);
-    c.stderr?.on('data', append);
-    let exited = false;
-    c.once('exit', () => {
-      exited = true;
-      running.delete(c);
-    });
+    const tracked = trackServer(c, () => killGroup(c, 'SIGKILL'), output);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      if (exited) throw new Error(`smbd exited at start:\n${output}`);
+      if (tracked.exited()) throw new Error(`smbd exited at start:\n${output.text}`);
       if (await canConnect(port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     killGroup(c, 'SIGKILL');
-    throw new Error(`smbd did not listen on port ${port} within 15 s:\n${output}`);
+    throw new Error(`smbd did not listen on port ${port} within 15 s:\n${output.text}`);
   };
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
@@ -201,7 +188,7 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
       if (!p) throw new Error(`no share ${name}`);
       return p;
     },
-    log: () => output,
+    log: () => output.text,
     kill: () => stopWith('SIGKILL'),
     start,
     pause: () => child && killGroup(child, 'SIGSTOP'),

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { requireFfmpeg, startObs, type Obs } from '../../../helpers/ffmpeg.js';
-import { startRelay, type Relay } from '../../../helpers/relay.js';
-import { RelayWatcher } from '../../../helpers/relay-watcher.js';
+import { requireFfmpeg } from '../../../helpers/ffmpeg.js';
+import { startObsRelay, type ObsRelay } from '../../../helpers/obs-relay.js';
+import type { Relay } from '../../../helpers/relay.js';
+import type { RelayWatcher } from '../../../helpers/relay-watcher.js';
 import { startSamba, type SambaServer } from '../../../helpers/samba.js';
-import { waitFor } from '../../../helpers/wait.js';
 import { writtenFiles } from '../../../helpers/written-files.js';
 
 requireFfmpeg();
@@ -25,7 +25,7 @@ interface SourceView {
 
 describe('relay over an encrypted SMB share: ffmpeg -> smbd (smb encrypt = required) -> sharecast -> viewer', () => {
   let samba: SambaServer;
-  let obs: Obs;
+  let rig: ObsRelay;
   let relay: Relay;
   let watcher: RelayWatcher;
   let dir: string;
@@ -35,24 +35,20 @@ describe('relay over an encrypted SMB share: ffmpeg -> smbd (smb encrypt = requi
     samba = await startSamba({ encrypt: 'required' });
     dir = join(samba.sharePath(), 'obs');
     mkdirSync(dir);
-    obs = startObs({ dir, playlist: 'stream.m3u8', hlsTime: 1, listSize: 6 });
-    const base = `${samba.user}@${samba.host}:${samba.port}/share/obs/stream.m3u8`;
-    relay = await startRelay([
+    const base = `${samba.host}:${samba.port}/share/obs/stream.m3u8`;
+    rig = await startObsRelay(dir, [
       '--source',
-      `live=smb://${base}`,
+      `live=smb://${samba.user}@${base}`,
       '--source',
-      `typo=smb://${samba.user}:Not-The-Password@${samba.host}:${samba.port}/share/obs/stream.m3u8`,
+      `typo=smb://${samba.user}:Not-The-Password@${base}`,
       '--smb-password',
       samba.password,
     ]);
-    watcher = new RelayWatcher(relay).start(100);
-    await waitFor('4 segments in the relay playlist', () => (watcher.latest?.segments.length ?? 0) >= 4, 40_000);
+    ({ relay, watcher } = rig);
   });
 
   after(async () => {
-    await watcher?.stop();
-    await obs?.kill();
-    await relay?.stop();
+    await rig?.stop();
     await samba?.cleanup();
   });
 
