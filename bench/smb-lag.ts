@@ -11,12 +11,16 @@
 // sharecast's CPU is read from /proc three times: while the lag is measured
 // (the probe polls the relay every 5 ms, which costs the most), while OBS
 // streams with nobody polling the relay (the SMB reads: where encryption
-// costs), and idle. The end gives encrypted / default as ratios.
+// costs), and idle. Last, sharecast's SMB client in this process reads a
+// BULK_MB file BULK_ROUNDS times straight from smbd: CPU per MB, the cost of
+// signing or encryption itself. The end gives encrypted / default as ratios.
 // BITRATE sets ffmpeg's video bitrate (default 300k, as the lag figures in the
 // README; 6M is a usual OBS stream and shows the cost of encryption better).
-//   npm run bench:smb   (SEGMENTS=40 HLS_TIME=1 IDLE_SECONDS=10 QUIET_SECONDS=15 SIZE=640x360 BITRATE=300k POLL=250 MODES=default,poll,encrypted)
-import { mkdirSync, readFileSync } from 'node:fs';
+//   npm run bench:smb   (SEGMENTS=40 HLS_TIME=1 IDLE_SECONDS=10 QUIET_SECONDS=15 SIZE=640x360 BITRATE=300k BULK_MB=32 BULK_ROUNDS=4 POLL=250 MODES=default,poll,encrypted)
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SmbClient } from '../src/ingest/smb/client.js';
 import { startObs } from '../test/helpers/ffmpeg.js';
 import { startSamba } from '../test/helpers/samba.js';
 import { SmbWiretap } from '../test/helpers/smb-wiretap.js';
@@ -34,6 +38,8 @@ const IDLE_SECONDS = Number(process.env['IDLE_SECONDS'] ?? 10);
 const QUIET_SECONDS = Number(process.env['QUIET_SECONDS'] ?? 15);
 const SIZE = process.env['SIZE'] ?? '640x360';
 const BITRATE = process.env['BITRATE'];
+const BULK_MB = Number(process.env['BULK_MB'] ?? 32);
+const BULK_ROUNDS = Number(process.env['BULK_ROUNDS'] ?? 4);
 const POLL = process.env['POLL'];
 const MODES = (process.env['MODES'] ?? 'default,poll,encrypted').split(',').map((m) => m.trim()).filter((m) => m !== '');
 
@@ -62,6 +68,30 @@ interface Result {
   quietCpu: number;
   quietMbPerSecond: number;
   idleCpu: number;
+  /** CPU milliseconds per MB the client read in bulk. */
+  bulkCpuMsPerMb: number;
+}
+
+/** sharecast's SMB client, in this process, reading one file again and again: CPU per MB and MB/s. */
+async function bulkRead(samba: Awaited<ReturnType<typeof startSamba>>): Promise<{ cpuMsPerMb: number; mbPerSecond: number; how: string }> {
+  const data = randomBytes(BULK_MB * 1024 * 1024);
+  writeFileSync(join(samba.sharePath(), 'bulk.bin'), data);
+  const c = await SmbClient.connect({ host: samba.host, port: samba.port, share: 'share', user: samba.user, password: samba.password, domain: '' });
+  try {
+    await c.readFile('bulk.bin'); // warm up: page cache, JIT
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < BULK_ROUNDS; i++) {
+      const r = await c.readFile('bulk.bin');
+      if (r.data.length !== data.length) throw new Error('short bulk read');
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    const mb = (BULK_MB * BULK_ROUNDS * 1024 * 1024) / 1e6;
+    return { cpuMsPerMb: (used.user + used.system) / 1000 / mb, mbPerSecond: mb / seconds, how: c.info.encryption?.cipher ?? `signed with ${c.info.signing}` };
+  } finally {
+    await c.close();
+  }
 }
 
 async function run(mode: string): Promise<Result> {
@@ -109,6 +139,7 @@ async function run(mode: string): Promise<Result> {
   const idleCounts = { frames: tap.requestFrames, messages: tap.requestMessages, byCommand: [...tap.byCommand.entries()] };
 
   await relay.stop();
+  const bulk = await bulkRead(samba);
   await tap.close();
   await samba.cleanup();
 
@@ -132,11 +163,14 @@ async function run(mode: string): Promise<Result> {
   console.log(
     `  ${(idleCounts.messages / idle.seconds).toFixed(1)} ${mode === 'encrypted' ? 'encrypted frames' : 'SMB2 requests'}/s in ${(idleCounts.frames / idle.seconds).toFixed(1)} round trips/s${commands}, sharecast CPU ${(idle.cpu * 100).toFixed(2)} % of one core`,
   );
+  console.log(
+    `bulk: this process's SMB client read ${BULK_MB} MB ${BULK_ROUNDS} times straight from smbd (${bulk.how}): ${bulk.mbPerSecond.toFixed(0)} MB/s, ${bulk.cpuMsPerMb.toFixed(2)} ms CPU per MB`,
+  );
   if (lags.length < 30) {
     console.error(`only ${lags.length} segments matched; expected >= 30`);
     process.exitCode = 1;
   }
-  return { mode, p95: percentile(lags, 95), streamCpu: stream.cpu, quietCpu: quiet.cpu, quietMbPerSecond, idleCpu: idle.cpu };
+  return { mode, p95: percentile(lags, 95), streamCpu: stream.cpu, quietCpu: quiet.cpu, quietMbPerSecond, idleCpu: idle.cpu, bulkCpuMsPerMb: bulk.cpuMsPerMb };
 }
 
 const results: Result[] = [];
@@ -153,4 +187,7 @@ if (plain && encrypted) {
     `  sharecast CPU streaming, nobody watching: ${ratio(encrypted.quietCpu, plain.quietCpu)} (${(encrypted.quietCpu * 100).toFixed(2)} vs ${(plain.quietCpu * 100).toFixed(2)} %, at ${encrypted.quietMbPerSecond.toFixed(2)} vs ${plain.quietMbPerSecond.toFixed(2)} MB/s)`,
   );
   console.log(`  sharecast CPU idle: ${ratio(encrypted.idleCpu, plain.idleCpu)} (${(encrypted.idleCpu * 100).toFixed(2)} vs ${(plain.idleCpu * 100).toFixed(2)} %)`);
+  console.log(
+    `  CPU per MB read in bulk: ${ratio(encrypted.bulkCpuMsPerMb, plain.bulkCpuMsPerMb)} (${encrypted.bulkCpuMsPerMb.toFixed(2)} vs ${plain.bulkCpuMsPerMb.toFixed(2)} ms)`,
+  );
 }

@@ -43,7 +43,7 @@ export interface PlaylistSnapshot {
 
 export interface SourceListener {
   onPlaylist(snapshot: PlaylistSnapshot): void;
-  /** Called whenever status() changes. */
+  /** Called whenever status() changes its state or error (nextTry and detail are read, not pushed). */
   onStatus(status: SourceStatus): void;
 }
 
@@ -61,7 +61,7 @@ export interface SourceStatus {
   since: number;
   /**
    * In the error state: when the source tries again, as an ISO 8601 time.
-   * It moves on with every try; that alone does not call onStatus.
+   * It moves on with every try.
    */
   nextTry?: string;
   /** How the source reaches its files now; SMB sources fill it in while connected. */

@@ -80,6 +80,8 @@ function framed(frame: Buffer): Buffer {
 export interface WiretapOptions {
   /** Rewrites a frame the client sends (the frame without its length prefix); return it unchanged to pass it on. */
   rewrite?: (frame: Buffer) => Buffer;
+  /** The same for frames the server sends. */
+  rewriteFromServer?: (frame: Buffer) => Buffer;
 }
 
 export class SmbWiretap {
@@ -108,9 +110,14 @@ export class SmbWiretap {
         }
       });
       upstream.on('data', (chunk: Buffer) => {
-        client.write(chunk);
         this.bytesToClient += chunk.length;
-        for (const frame of down.push(chunk)) this.record(frame, false);
+        const { rewriteFromServer } = opts;
+        if (!rewriteFromServer) client.write(chunk);
+        for (const frame of down.push(chunk)) {
+          const out = rewriteFromServer ? rewriteFromServer(frame) : frame;
+          if (rewriteFromServer) client.write(framed(out));
+          this.record(out, false);
+        }
       });
       const end = (): void => {
         this.open.delete(client);

@@ -48,11 +48,13 @@ export class SmbSourceStatus {
     this.#status = { ...this.#status, nextTry: new Date(at).toISOString() };
   }
 
-  /** The live connection's details, or undefined once it is gone. */
+  /**
+   * The live connection's details, or undefined once it is gone; shown, not
+   * notified (a listener counts each notification in the error state as an
+   * error, and a reconnect is none).
+   */
   setDetail(detail: SourceDetail | undefined): void {
-    if (JSON.stringify(detail) === JSON.stringify(this.#status.detail)) return;
     const { detail: _old, ...rest } = this.#status;
     this.#status = detail ? { ...rest, detail } : rest;
-    this.#notify(this.#status);
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SmbClient, type SmbClientOptions } from '../../../../src/ingest/smb/client.js';
 import { Command, Dialect, FileNotifyChange, NtStatus } from '../../../../src/ingest/smb/constants.js';
-import { SmbStatusError } from '../../../../src/ingest/smb/errors.js';
+import { SmbError, SmbStatusError } from '../../../../src/ingest/smb/errors.js';
 import { startSamba, type SambaOptions, type SambaServer } from '../../../helpers/samba.js';
 import { SmbWiretap } from '../../../helpers/smb-wiretap.js';
 import { sleep } from '../../../helpers/wait.js';
@@ -53,6 +53,12 @@ async function readsEncrypted(s: SambaServer, extra: Partial<SmbClientOptions>, 
     const name = `new-${randomBytes(4).toString('hex')}.m3u8`;
     writeFileSync(join(s.sharePath(share), 'obs', name), '#EXTM3U\n');
     assert.ok((await waiting).some((e) => e.name === name));
+    // An aborted wait sends an encrypted CANCEL; the connection stays good.
+    const ac = new AbortController();
+    const cancelled = c.changeNotify(h.fileId, FileNotifyChange.FileName, { signal: ac.signal });
+    await sleep(100);
+    ac.abort();
+    await assert.rejects(cancelled, (e: unknown) => e instanceof SmbError && e.kind === 'aborted');
     await c.closeHandle(h.fileId);
     await c.echo();
     const later = tap.frames.slice(setupFrames);
@@ -106,6 +112,38 @@ describe('SMB client and Samba with smb encrypt = required', () => {
         assert.match(e.message, /requires SMB 3 encryption.*SMB 2\.1, the newest dialect the server offered, cannot encrypt/);
         return true;
       });
+    });
+  });
+});
+
+describe('an encrypted answer changed on the way', () => {
+  test('fails its tag: the connection closes with an integrity error, and a new one works', async () => {
+    await withSamba({ encrypt: 'required' }, async (s) => {
+      let armed = false;
+      const tap = new SmbWiretap(s.port, {
+        rewriteFromServer: (frame) => {
+          if (!armed || frame[0] !== 0xfd) return frame;
+          armed = false;
+          const out = Buffer.from(frame);
+          out[out.length - 1] = (out[out.length - 1] as number) ^ 0x80;
+          return out;
+        },
+      });
+      const port = await tap.listen();
+      const c = await SmbClient.connect(options(s, port));
+      try {
+        const closed = new Promise<Error>((resolve) => c.once('close', resolve));
+        armed = true;
+        await assert.rejects(c.readFile('hello.txt'), (e: unknown) => e instanceof SmbError && e.kind === 'signature' && /did not decrypt/.test(e.message));
+        assert.match((await closed).message, /did not decrypt/);
+        assert.equal(c.closed, true);
+        const again = await SmbClient.connect(options(s, port));
+        assert.equal((await again.readFile('hello.txt')).data.toString(), 'hello, encrypted\n');
+        await again.close();
+      } finally {
+        await c.close();
+        await tap.close();
+      }
     });
   });
 });

@@ -50,9 +50,13 @@ describe('SMB source status', () => {
     h.status.setDetail({ dialect: 'SMB 3.1.1', signing: 'aes-cmac', encryption: 'aes-128-gcm', encryptionRequiredBy: 'session', compounding: true });
     h.status.set('ok');
     assert.equal(h.status.current.detail?.encryption, 'aes-128-gcm');
+    h.status.set('error', auth);
     const n = h.notified.length;
-    h.status.setDetail({ dialect: 'SMB 3.1.1', signing: 'aes-cmac', encryption: 'aes-128-gcm', encryptionRequiredBy: 'session', compounding: true });
-    assert.equal(h.notified.length, n, 'the same details: no notification');
+    h.status.setDetail(undefined);
+    h.status.setDetail({ dialect: 'SMB 2.1', signing: 'hmac-sha256', encryption: 'none', compounding: true });
+    assert.equal(h.notified.length, n, 'details are read, not notified: a listener counts notifications in the error state as errors');
+    h.status.set('ok');
+    assert.equal(h.status.current.detail?.dialect, 'SMB 2.1');
     h.status.setDetail(undefined);
     assert.equal(h.status.current.detail, undefined);
     assert.equal('detail' in h.status.current, false);
