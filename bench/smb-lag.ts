@@ -2,16 +2,28 @@
 // (as OBS on the streamer's machine), sharecast reads it with an smb:// source
 // at the default 250 ms tick. Lag is the time from a segment appearing in
 // ffmpeg's playlist to its appearing in the relay's playlist, as p50 and p95
-// over >= 30 segments (target p95 <= 350 ms). A counting TCP proxy between
-// sharecast and smbd then measures SMB requests per second while the stream
-// is idle (OBS stopped). Two runs: the default (tick + CHANGE_NOTIFY wake-ups)
-// and --poll (the tick alone).
-//   npm run bench:smb            (SEGMENTS=40 HLS_TIME=1 IDLE_SECONDS=10 POLL=250 MODES=default,poll)
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+// over >= 30 segments (target p95 <= 350 ms). A wiretap between sharecast and
+// smbd then counts SMB requests per second while the stream is idle (OBS
+// stopped). Modes, each on its own smbd:
+//   default    tick + CHANGE_NOTIFY wake-ups, signed (SMB 3.1.1, AES-CMAC)
+//   poll       the tick alone (--poll)
+//   encrypted  as default, on a Samba with `smb encrypt = required` (AES-128-GCM)
+// sharecast's CPU is read from /proc three times: while the lag is measured
+// (the probe polls the relay every 5 ms, which costs the most), while OBS
+// streams with nobody polling the relay (the SMB reads: where encryption
+// costs), and idle. Last, sharecast's SMB client in this process reads a
+// BULK_MB file BULK_ROUNDS times straight from smbd: CPU per MB, the cost of
+// signing or encryption itself. The end gives encrypted / default as ratios.
+// BITRATE sets ffmpeg's video bitrate (default 300k, as the lag figures in the
+// README; 6M is a usual OBS stream and shows the cost of encryption better).
+//   npm run bench:smb   (SEGMENTS=40 HLS_TIME=1 IDLE_SECONDS=10 QUIET_SECONDS=15 SIZE=640x360 BITRATE=300k BULK_MB=32 BULK_ROUNDS=4 POLL=250 MODES=default,poll,encrypted)
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SmbClient } from '../src/ingest/smb/client.js';
 import { startObs } from '../test/helpers/ffmpeg.js';
 import { startSamba } from '../test/helpers/samba.js';
+import { SmbWiretap } from '../test/helpers/smb-wiretap.js';
 import { LagProbe } from './lib/lag-probe.js';
 import { requirePrograms, startSharecast } from './lib/processes.js';
 import { percentile, summary } from './lib/stats.js';
@@ -23,69 +35,13 @@ requirePrograms([
 const SEGMENTS = Number(process.env['SEGMENTS'] ?? 40);
 const HLS_TIME = Number(process.env['HLS_TIME'] ?? 1);
 const IDLE_SECONDS = Number(process.env['IDLE_SECONDS'] ?? 10);
+const QUIET_SECONDS = Number(process.env['QUIET_SECONDS'] ?? 15);
+const SIZE = process.env['SIZE'] ?? '640x360';
+const BITRATE = process.env['BITRATE'];
+const BULK_MB = Number(process.env['BULK_MB'] ?? 32);
+const BULK_ROUNDS = Number(process.env['BULK_ROUNDS'] ?? 4);
 const POLL = process.env['POLL'];
-const MODES = (process.env['MODES'] ?? 'default,poll').split(',').map((m) => m.trim()).filter((m) => m !== '');
-
-const COMMANDS: Record<number, string> = { 0: 'NEGOTIATE', 1: 'SESSION_SETUP', 3: 'TREE_CONNECT', 5: 'CREATE', 6: 'CLOSE', 8: 'READ', 13: 'ECHO', 14: 'QUERY_DIRECTORY', 16: 'QUERY_INFO' };
-
-/** Forwards sharecast <-> smbd and counts what sharecast sends: frames (round trips) and SMB2 messages by command. */
-class CountingProxy {
-  frames = 0;
-  messages = 0;
-  readonly byCommand = new Map<string, number>();
-  private readonly server: Server;
-
-  constructor(targetPort: number) {
-    this.server = createServer((client) => {
-      const upstream = connect({ host: '127.0.0.1', port: targetPort });
-      let pending = Buffer.alloc(0);
-      client.on('data', (chunk: Buffer) => {
-        upstream.write(chunk);
-        pending = Buffer.concat([pending, chunk]);
-        while (pending.length >= 4) {
-          const len = pending.readUInt32BE(0) & 0xffffff;
-          if (pending.length < 4 + len) break;
-          this.count(pending.subarray(4, 4 + len));
-          pending = pending.subarray(4 + len);
-        }
-      });
-      upstream.on('data', (chunk: Buffer) => client.write(chunk));
-      const end = (): void => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-  }
-
-  listen(): Promise<number> {
-    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)));
-  }
-
-  close(): void {
-    this.server.close();
-  }
-
-  reset(): void {
-    this.frames = 0;
-    this.messages = 0;
-    this.byCommand.clear();
-  }
-
-  private count(frame: Buffer): void {
-    this.frames++;
-    for (let at = 0; at + 64 <= frame.length; ) {
-      this.messages++;
-      const name = COMMANDS[frame.readUInt16LE(at + 12)] ?? `0x${frame.readUInt16LE(at + 12).toString(16)}`;
-      this.byCommand.set(name, (this.byCommand.get(name) ?? 0) + 1);
-      const next = frame.readUInt32LE(at + 20);
-      if (next === 0) break;
-      at += next;
-    }
-  }
-}
-
+const MODES = (process.env['MODES'] ?? 'default,poll,encrypted').split(',').map((m) => m.trim()).filter((m) => m !== '');
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
@@ -94,71 +50,144 @@ function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function run(mode: string): Promise<void> {
-  const samba = await startSamba();
+/** Share of one core a process used over `fn`. */
+async function cpuOver(pid: number | undefined, fn: () => Promise<void>): Promise<{ cpu: number; seconds: number }> {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  return { cpu: (cpuSeconds(pid) - c0) / seconds, seconds };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Result {
+  mode: string;
+  p95: number;
+  streamCpu: number;
+  quietCpu: number;
+  quietMbPerSecond: number;
+  idleCpu: number;
+  /** CPU milliseconds per MB the client read in bulk. */
+  bulkCpuMsPerMb: number;
+}
+
+/** sharecast's SMB client, in this process, reading one file again and again: CPU per MB and MB/s. */
+async function bulkRead(samba: Awaited<ReturnType<typeof startSamba>>): Promise<{ cpuMsPerMb: number; mbPerSecond: number; how: string }> {
+  const data = randomBytes(BULK_MB * 1024 * 1024);
+  writeFileSync(join(samba.sharePath(), 'bulk.bin'), data);
+  const c = await SmbClient.connect({ host: samba.host, port: samba.port, share: 'share', user: samba.user, password: samba.password, domain: '' });
+  try {
+    await c.readFile('bulk.bin'); // warm up: page cache, JIT
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < BULK_ROUNDS; i++) {
+      const r = await c.readFile('bulk.bin');
+      if (r.data.length !== data.length) throw new Error('short bulk read');
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    const mb = (BULK_MB * BULK_ROUNDS * 1024 * 1024) / 1e6;
+    return { cpuMsPerMb: (used.user + used.system) / 1000 / mb, mbPerSecond: mb / seconds, how: c.info.encryption?.cipher ?? `signed with ${c.info.signing}` };
+  } finally {
+    await c.close();
+  }
+}
+
+async function run(mode: string): Promise<Result> {
+  const samba = await startSamba(mode === 'encrypted' ? { encrypt: 'required' } : {});
   const dir = join(samba.sharePath(), 'obs');
   mkdirSync(dir);
-  const proxy = new CountingProxy(samba.port);
-  const proxyPort = await proxy.listen();
+  const tap = new SmbWiretap(samba.port);
+  const tapPort = await tap.listen();
   process.env['SHARECAST_SMB_PASSWORD'] = samba.password;
   const relay = await startSharecast([
     '--source',
-    `smb://${samba.user}@127.0.0.1:${proxyPort}/share/obs/stream.m3u8`,
+    `smb://${samba.user}@127.0.0.1:${tapPort}/share/obs/stream.m3u8`,
     '--data',
     join(samba.dir, 'data'),
     ...(POLL ? ['--poll-interval', POLL] : []),
     ...(mode === 'poll' ? ['--poll'] : []),
   ]);
-  const obs = startObs({ dir, hlsTime: HLS_TIME, listSize: 5, size: '640x360' });
+  const obs = startObs({ dir, hlsTime: HLS_TIME, listSize: 5, size: SIZE, extra: BITRATE ? ['-b:v', BITRATE, '-maxrate', BITRATE, '-bufsize', BITRATE] : [] });
+  const pid = relay.child.pid;
 
+  // 1. Lag, measured from outside.
   const probe = new LagProbe(dir, relay.url);
   probe.start();
-
-  const cpuStart = cpuSeconds(relay.child.pid);
-  const streamStart = performance.now();
-  const started = Date.now();
-  while (probe.sourceCount < SEGMENTS + 2 && Date.now() - started < (SEGMENTS * HLS_TIME + 40) * 1000) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await new Promise((r) => setTimeout(r, 1000));
-  const streamCpu = (cpuSeconds(relay.child.pid) - cpuStart) / ((performance.now() - streamStart) / 1000);
-  const streamFrames = proxy.frames;
-  const streamSeconds = (performance.now() - streamStart) / 1000;
+  const tapFramesBefore = tap.requestFrames;
+  const stream = await cpuOver(pid, async () => {
+    const started = Date.now();
+    while (probe.sourceCount < SEGMENTS + 2 && Date.now() - started < (SEGMENTS * HLS_TIME + 40) * 1000) await sleep(250);
+    await sleep(1000);
+  });
+  const streamFrames = tap.requestFrames - tapFramesBefore;
   await probe.stop();
   const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+  const status = (await (await fetch(`${relay.url}/api/status`)).json()) as { streams: Record<string, { source: { detail?: Record<string, unknown> } }> };
 
-  // Idle: OBS stopped (ffmpeg ends the playlist), nothing changes on the share.
+  // 2. OBS still streaming, nobody polling the relay: polls and segment reads alone.
+  tap.reset();
+  const quiet = await cpuOver(pid, () => sleep(QUIET_SECONDS * 1000));
+  const quietMbPerSecond = tap.bytesToClient / 1e6 / quiet.seconds;
+
+  // 3. Idle: OBS stopped (ffmpeg ends the playlist), nothing changes on the share.
   await obs.stop();
-  await new Promise((r) => setTimeout(r, 2000));
-  proxy.reset();
-  const idleCpuStart = cpuSeconds(relay.child.pid);
-  const idleStart = performance.now();
-  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-  const idleSeconds = (performance.now() - idleStart) / 1000;
-  const idleCpu = (cpuSeconds(relay.child.pid) - idleCpuStart) / idleSeconds;
-  const idle = { frames: proxy.frames, messages: proxy.messages, byCommand: [...proxy.byCommand.entries()] };
+  await sleep(2000);
+  tap.reset();
+  const idle = await cpuOver(pid, () => sleep(IDLE_SECONDS * 1000));
+  const idleCounts = { frames: tap.requestFrames, messages: tap.requestMessages, byCommand: [...tap.byCommand.entries()] };
 
   await relay.stop();
-  proxy.close();
+  const bulk = await bulkRead(samba);
+  await tap.close();
   await samba.cleanup();
 
-  // The first two segments are the baseline and the window fill at start; the rest is steady state.
   const lags = probe.lags();
   const tick = POLL ?? '250 (default)';
-  const how = mode === 'poll' ? 'the tick alone (--poll)' : 'tick + CHANGE_NOTIFY wake-ups (default)';
-  console.log(`\n[${mode}] relay lag over SMB (Samba 4.17, SMB 3.1.1 signed, loopback), ${how}, tick ${tick} ms, hls_time=${HLS_TIME}s, 640x360, measured from outside with 5 ms polling on both sides:`);
+  const how =
+    mode === 'poll' ? 'the tick alone (--poll)' : mode === 'encrypted' ? 'tick + CHANGE_NOTIFY, smb encrypt = required' : 'tick + CHANGE_NOTIFY wake-ups (default)';
+  const detail = status.streams['live']?.source.detail ?? {};
+  console.log(
+    `\n[${mode}] relay lag over SMB (Samba 4.17, ${String(detail['dialect'])}, signing ${String(detail['signing'])}, encryption ${String(detail['encryption'])}, loopback), ${how}, tick ${tick} ms, hls_time=${HLS_TIME}s, ${SIZE} at ${BITRATE ?? '300k'}, measured from outside with 5 ms polling on both sides:`,
+  );
   console.log(`  ${summary(lags)}   (target p95 <= 350 ms)${percentile(lags, 95) <= 350 ? '' : '  ABOVE TARGET'}`);
   const internal = /sharecast_relay_lag_seconds_sum\{stream="live"\} ([\d.e-]+)\nsharecast_relay_lag_seconds_count\{stream="live"\} (\d+)/.exec(metrics);
   if (internal) console.log(`  relay's own view (snapshot seen -> public): mean ${((Number(internal[1]) / Number(internal[2])) * 1000).toFixed(1)} ms over ${internal[2]} segments`);
-  console.log(`  while streaming: ${(streamFrames / streamSeconds).toFixed(1)} SMB round trips/s, sharecast CPU ${(streamCpu * 100).toFixed(1)} % of one core`);
-  console.log(`SMB requests while idle (OBS stopped), over ${idleSeconds.toFixed(1)} s:`);
+  console.log(`  while measured (the probe polls the relay every 5 ms): ${(streamFrames / stream.seconds).toFixed(1)} SMB round trips/s, sharecast CPU ${(stream.cpu * 100).toFixed(1)} % of one core`);
   console.log(
-    `  ${(idle.messages / idleSeconds).toFixed(1)} SMB2 requests/s in ${(idle.frames / idleSeconds).toFixed(1)} round trips/s (${idle.byCommand.map(([c, n]) => `${c} ${n}`).join(', ')}), sharecast CPU ${(idleCpu * 100).toFixed(1)} % of one core`,
+    `  streaming, nobody watching, over ${quiet.seconds.toFixed(1)} s: ${quietMbPerSecond.toFixed(2)} MB/s from the share, sharecast CPU ${(quiet.cpu * 100).toFixed(2)} % of one core`,
+  );
+  const commands = idleCounts.byCommand.length > 0 ? ` (${idleCounts.byCommand.map(([c, n]) => `${c} ${n}`).join(', ')})` : ' (encrypted: commands not visible)';
+  console.log(`SMB requests while idle (OBS stopped), over ${idle.seconds.toFixed(1)} s:`);
+  console.log(
+    `  ${(idleCounts.messages / idle.seconds).toFixed(1)} ${mode === 'encrypted' ? 'encrypted frames' : 'SMB2 requests'}/s in ${(idleCounts.frames / idle.seconds).toFixed(1)} round trips/s${commands}, sharecast CPU ${(idle.cpu * 100).toFixed(2)} % of one core`,
+  );
+  console.log(
+    `bulk: this process's SMB client read ${BULK_MB} MB ${BULK_ROUNDS} times straight from smbd (${bulk.how}): ${bulk.mbPerSecond.toFixed(0)} MB/s, ${bulk.cpuMsPerMb.toFixed(2)} ms CPU per MB`,
   );
   if (lags.length < 30) {
     console.error(`only ${lags.length} segments matched; expected >= 30`);
     process.exitCode = 1;
   }
+  return { mode, p95: percentile(lags, 95), streamCpu: stream.cpu, quietCpu: quiet.cpu, quietMbPerSecond, idleCpu: idle.cpu, bulkCpuMsPerMb: bulk.cpuMsPerMb };
 }
 
-for (const mode of MODES) await run(mode);
+const results: Result[] = [];
+for (const mode of MODES) results.push(await run(mode));
+
+const plain = results.find((r) => r.mode === 'default');
+const encrypted = results.find((r) => r.mode === 'encrypted');
+if (plain && encrypted) {
+  const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+  console.log('\nthe cost of encryption, encrypted / default (same machine, one after the other):');
+  console.log(`  relay lag p95: ${encrypted.p95.toFixed(1)} vs ${plain.p95.toFixed(1)} ms`);
+  console.log(`  sharecast CPU while measured: ${ratio(encrypted.streamCpu, plain.streamCpu)} (${(encrypted.streamCpu * 100).toFixed(1)} vs ${(plain.streamCpu * 100).toFixed(1)} %)`);
+  console.log(
+    `  sharecast CPU streaming, nobody watching: ${ratio(encrypted.quietCpu, plain.quietCpu)} (${(encrypted.quietCpu * 100).toFixed(2)} vs ${(plain.quietCpu * 100).toFixed(2)} %, at ${encrypted.quietMbPerSecond.toFixed(2)} vs ${plain.quietMbPerSecond.toFixed(2)} MB/s)`,
+  );
+  console.log(`  sharecast CPU idle: ${ratio(encrypted.idleCpu, plain.idleCpu)} (${(encrypted.idleCpu * 100).toFixed(2)} vs ${(plain.idleCpu * 100).toFixed(2)} %)`);
+  console.log(
+    `  CPU per MB read in bulk: ${ratio(encrypted.bulkCpuMsPerMb, plain.bulkCpuMsPerMb)} (${encrypted.bulkCpuMsPerMb.toFixed(2)} vs ${plain.bulkCpuMsPerMb.toFixed(2)} ms)`,
+  );
+}

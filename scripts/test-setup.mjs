@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
-// (the stand-in for OBS), a real Samba server, a real Chromium, and qemu for
-// the ARMv7 smoke run. Installs what is missing with apt-get when running as
-// root; otherwise stops and prints the exact command to run.
+// (the stand-in for OBS), a real Samba server and a second SMB server
+// (impacket), a real Chromium, and qemu for the ARMv7 smoke run. Installs
+// what is missing with apt-get when running as root; otherwise stops and
+// prints the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** program on PATH (or absolute path) -> Debian package that provides it */
+/**
+ * program on PATH (or absolute path) -> Debian package that provides it; or a
+ * `check` that says whether the package is there. Debian's impacket is a
+ * module for Debian's /usr/bin/python3 (not a pyenv python3 first on PATH).
+ */
 const NEEDED = [
   { program: 'ffmpeg', pkg: 'ffmpeg' },
   { program: 'ffprobe', pkg: 'ffmpeg' },
@@ -15,9 +20,15 @@ const NEEDED = [
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
+  {
+    program: 'impacket',
+    pkg: 'python3-impacket',
+    check: () => existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import impacket.smbserver'], { stdio: 'ignore' }).status === 0,
+  },
 ];
 
 function has(entry) {
+  if (entry.check) return entry.check();
   if (entry.paths?.some((p) => existsSync(p))) return true;
   return spawnSync('sh', ['-c', `command -v ${entry.program}`], { stdio: 'ignore' }).status === 0;
 }

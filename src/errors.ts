@@ -13,6 +13,20 @@ export const ErrorCode = {
   SourceUnavailable: 'source_unavailable',
   /** The share refused our credentials. */
   SourceAuthFailed: 'source_auth_failed',
+  /** The SMB server refuses NTLM sign-in (STATUS_NTLM_BLOCKED). */
+  SourceNtlmBlocked: 'source_ntlm_blocked',
+  /** The account is disabled or has expired on the server. */
+  SourceAccountDisabled: 'source_account_disabled',
+  /** The account is locked out after too many failed sign-ins. */
+  SourceAccountLocked: 'source_account_locked',
+  /** The account's password has expired or must be changed. */
+  SourcePasswordExpired: 'source_password_expired',
+  /** The account may not sign in like this: time of day, computer, network logon right, empty password. */
+  SourceAccountRestricted: 'source_account_restricted',
+  /** The server ended the session (it expired); the source signs in again. */
+  SourceSessionExpired: 'source_session_expired',
+  /** The server requires SMB 3 encryption and none could be agreed. */
+  SourceEncryptionRequired: 'source_encryption_required',
   /** The server refused access to the share or file (permissions, signing). */
   SourceAccessDenied: 'source_access_denied',
   /** The share does not exist on the server. */

@@ -2,12 +2,15 @@ import { describeSourceSpec, type SmbSourceSpec } from '../config/source-spec.js
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { resolveInside } from './safe-path.js';
-import { SmbClient } from './smb/client.js';
-import { CreateOption, FileNotifyChange, NtStatus } from './smb/constants.js';
+import { ChangeWatcher } from './smb/change-watcher.js';
+import type { SmbClient } from './smb/client.js';
+import { NtStatus } from './smb/constants.js';
 import { classifyFailure, segmentFailure } from './smb/classify-failure.js';
 import { SmbStatusError } from './smb/errors.js';
 import type { FileMeta } from './smb/file-messages.js';
-import type { PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
+import { ShareConnection } from './smb/share-connection.js';
+import { SmbSourceStatus } from './smb/source-status.js';
+import type { PlaylistSnapshot, Source, SourceListener, SourceStatus } from './source.js';
 
 export interface SmbSourceOptions {
   spec: SmbSourceSpec;
@@ -50,7 +53,6 @@ interface Seen {
   text: string;
 }
 
-
 /**
  * OBS's HLS output read straight from an SMB share, without mounting it.
  *
@@ -60,8 +62,10 @@ interface Seen {
  * newest playlist when it changed). Segments are read whole when the
  * republisher asks and checked against the size the server reports.
  *
- * Any failure becomes a status with a clear message, logged once; the loop
- * reconnects with capped backoff and never throws out of a timer.
+ * Any failure becomes a status with a clear message, logged once, and the
+ * time of the next try; the loop reconnects with capped backoff and never
+ * throws out of a timer. A server whose compound responses do not verify is
+ * read with separate requests from then on, on every later connection too.
  */
 export class SmbSource implements Source {
   readonly kind = 'smb' as const;
@@ -73,27 +77,23 @@ export class SmbSource implements Source {
   /** The playlist's file name, or null to follow the newest .m3u8 in #root. */
   readonly #fixedName: string | null;
   #listener: SourceListener | undefined;
-  #status: SourceStatus = { state: 'starting', since: Date.now() };
-  #client: SmbClient | undefined;
-  #connecting: Promise<SmbClient> | undefined;
+  readonly #status: SmbSourceStatus;
+  readonly #watcher: ChangeWatcher;
+  readonly #share: ShareConnection;
   #last: Seen | undefined;
   #failures = 0;
-  #lastLogged = '';
-  #warnedGuest = false;
   #closed = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   /** A notification arrived: tick again as soon as the gap allows. */
   #again = false;
   #lastTickAt = 0;
-  /** The client a CHANGE_NOTIFY watch runs on, and clients that refused one. */
-  #watching: { client: SmbClient; abort: AbortController } | undefined;
-  readonly #noNotify = new WeakSet<SmbClient>();
 
   constructor(options: SmbSourceOptions) {
     this.#o = options;
-    this.#log = options.logger;
     this.description = describeSourceSpec(options.spec);
+    this.#log = options.logger.child({ source: this.description });
+    this.#status = new SmbSourceStatus(this.#log, (s) => this.#listener?.onStatus(s));
     const parts = options.spec.path.split('/').filter((p) => p !== '');
     const last = parts.at(-1);
     if (last !== undefined && last.toLowerCase().endsWith('.m3u8')) {
@@ -103,6 +103,14 @@ export class SmbSource implements Source {
       this.#fixedName = null;
       this.#root = parts.join('/');
     }
+    this.#watcher = new ChangeWatcher({ folder: this.#root, logger: this.#log, onChange: () => this.#kick() });
+    this.#share = new ShareConnection({
+      spec: options.spec,
+      logger: this.#log,
+      requestTimeoutMs: options.requestTimeoutMs,
+      dialects: options.dialects,
+      onDetail: (d) => this.#status.setDetail(d),
+    });
   }
 
   async start(listener: SourceListener): Promise<void> {
@@ -112,26 +120,22 @@ export class SmbSource implements Source {
   }
 
   status(): SourceStatus {
-    return this.#status;
+    return this.#status.current;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#wake?.();
-    this.#watching?.abort.abort();
+    this.#watcher.stop();
     await this.#loop;
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.close();
-    await this.#connecting?.then((c) => c.close()).catch(() => undefined);
+    await this.#share.close();
   }
 
   async readSegment(uri: string, signal?: AbortSignal): Promise<Uint8Array> {
     const rel = resolveInside('', uri);
     const path = this.#join(rel);
-    let client = this.#client;
-    if ((!client || client.closed) && this.#connecting) client = await this.#connecting.catch(() => undefined);
-    if (!client || client.closed) {
+    const client = await this.#share.current();
+    if (!client) {
       throw new SharecastError(ErrorCode.SourceUnavailable, `not connected to ${this.#o.spec.host}; "${uri}" cannot be read now`);
     }
     let data: Buffer;
@@ -200,98 +204,16 @@ export class SmbSource implements Source {
     this.#wake?.();
   }
 
-  /**
-   * Keeps a CHANGE_NOTIFY pending on the playlist's folder for as long as this
-   * connection lives. A server that refuses it is simply polled.
-   */
-  #watch(client: SmbClient): void {
-    if (this.#o.changeNotify === false || this.#closed || client.closed || this.#noNotify.has(client)) return;
-    if (this.#watching?.client === client) return;
-    this.#watching?.abort.abort();
-    const abort = new AbortController();
-    const w = { client, abort };
-    this.#watching = w;
-    void this.#watchLoop(client, abort.signal).finally(() => {
-      if (this.#watching === w) this.#watching = undefined;
-    });
-  }
-
-  async #watchLoop(client: SmbClient, signal: AbortSignal): Promise<void> {
-    let handle;
-    try {
-      handle = await client.open(this.#root, CreateOption.DirectoryFile, { signal });
-    } catch {
-      return; // the next good tick tries again
-    }
-    try {
-      while (!signal.aborted && !client.closed && !this.#closed) {
-        await client.changeNotify(handle.fileId, FileNotifyChange.FileName, { signal });
-        this.#kick();
-      }
-    } catch (err) {
-      if (err instanceof SmbStatusError) {
-        this.#noNotify.add(client);
-        this.#log.debug({ source: this.description, status: err.statusName }, 'the server refuses change notifications; polling only');
-      }
-    } finally {
-      if (!client.closed) await client.closeHandle(handle.fileId).catch(() => undefined);
-    }
-  }
-
-  async #connect(): Promise<SmbClient> {
-    const { spec } = this.#o;
-    const client = await SmbClient.connect({
-      host: spec.host,
-      port: spec.port,
-      share: spec.share,
-      user: spec.user,
-      password: spec.password,
-      domain: spec.domain,
-      timeoutMs: this.#o.requestTimeoutMs,
-      dialects: this.#o.dialects,
-    });
-    if (this.#closed) {
-      await client.close();
-      throw new SharecastError(ErrorCode.SourceUnavailable, 'source closed');
-    }
-    client.once('close', () => {
-      if (this.#client === client) this.#client = undefined;
-    });
-    const { info } = client;
-    this.#log.info(
-      { source: this.description, dialect: info.dialectName, signing: info.signing, guest: info.guest || info.anonymous },
-      `connected to the SMB share (${info.dialectName}, ${info.signing === 'none' ? 'unsigned' : `signed with ${info.signing}`})`,
-    );
-    if ((info.guest || info.anonymous) && spec.user !== '' && !this.#warnedGuest) {
-      this.#warnedGuest = true;
-      this.#log.warn({ source: this.description }, `the server signed "${spec.user}" in as a guest: check the user name; guest sessions are not signed`);
-    }
-    return client;
-  }
-
-  async #ensureClient(): Promise<SmbClient> {
-    const current = this.#client;
-    if (current && !current.closed) return current;
-    if (!this.#connecting) {
-      this.#connecting = this.#connect().finally(() => {
-        this.#connecting = undefined;
-      });
-    }
-    const client = await this.#connecting;
-    this.#client = client;
-    return client;
-  }
-
   async #tick(): Promise<void> {
-    const client = await this.#ensureClient();
+    const client = await this.#share.get();
     const found = this.#fixedName !== null ? await this.#pollFile(client, this.#fixedName) : await this.#pollFolder(client);
     // The folder exists (a missing one threw): watch it for changes.
-    this.#watch(client);
+    if (this.#o.changeNotify !== false && !this.#closed) this.#watcher.watch(client);
     if (found === 'missing') return;
     const { name, meta } = found;
     const last = this.#last;
     if (last && last.name === name && sameMeta(last.meta, meta)) {
-      this.#setStatus('ok');
+      this.#status.set('ok');
       return;
     }
     if (meta.endOfFile > BigInt(MAX_PLAYLIST_BYTES)) {
@@ -309,7 +231,7 @@ export class SmbSource implements Source {
     const text = new TextDecoder('utf-8').decode(data);
     const changed = !last || last.name !== name || last.text !== text;
     this.#last = { name, meta, text };
-    this.#setStatus('ok');
+    this.#status.set('ok');
     if (changed && !this.#closed) {
       const snapshot: PlaylistSnapshot = { text, name, observedAt: Date.now() };
       this.#listener?.onPlaylist(snapshot);
@@ -327,8 +249,9 @@ export class SmbSource implements Source {
       const { meta, data } = await client.poll(path, POLL_READ_BYTES);
       return this.#fileOrMissing(name, meta, data);
     } catch (err) {
-      if (err instanceof SmbStatusError && err.status === NtStatus.ObjectNameNotFound) {
-        this.#setStatus('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write ${name} in ${this.#where()}` });
+      // impacket (and some NAS firmware) says STATUS_NO_SUCH_FILE where Windows and Samba say OBJECT_NAME_NOT_FOUND.
+      if (err instanceof SmbStatusError && (err.status === NtStatus.ObjectNameNotFound || err.status === NtStatus.NoSuchFile)) {
+        this.#status.set('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write ${name} in ${this.#where()}` });
         return 'missing';
       }
       if (err instanceof SmbStatusError && (err.status === NtStatus.ObjectPathNotFound || err.status === NtStatus.NotADirectory)) {
@@ -340,7 +263,7 @@ export class SmbSource implements Source {
 
   #fileOrMissing(name: string, meta: FileMeta, data: Buffer | undefined): { name: string; meta: FileMeta; data: Buffer | undefined } | 'missing' {
     if (meta.isDirectory) {
-      this.#setStatus('waiting', { code: ErrorCode.SourceUnavailable, message: `${name} in ${this.#where()} is a folder, not a playlist` });
+      this.#status.set('waiting', { code: ErrorCode.SourceUnavailable, message: `${name} in ${this.#where()} is a folder, not a playlist` });
       return 'missing';
     }
     return { name, meta, data };
@@ -363,7 +286,7 @@ export class SmbSource implements Source {
       if (!newest || e.lastWriteTime > newest.lastWriteTime || (e.lastWriteTime === newest.lastWriteTime && e.name > newest.name)) newest = e;
     }
     if (!newest) {
-      this.#setStatus('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write a .m3u8 playlist in ${this.#where()}` });
+      this.#status.set('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write a .m3u8 playlist in ${this.#where()}` });
       return 'missing';
     }
     const { name, ...meta } = newest;
@@ -377,36 +300,16 @@ export class SmbSource implements Source {
 
   #onFailure(err: unknown): number {
     const f = classifyFailure(err, { spec: this.#o.spec, where: this.#where() });
-    this.#setStatus(f.state, { code: f.code, message: f.message });
-    if (f.reconnect) {
-      const client = this.#client;
-      this.#client = undefined;
-      void client?.close();
-    }
+    this.#status.set(f.state, { code: f.code, message: f.message });
+    if (f.reconnect) this.#share.drop();
     this.#failures++;
-    if (f.slow) return this.#o.slowRetryMs ?? 30_000;
     const min = this.#o.reconnectMinMs ?? 250;
     const max = this.#o.reconnectMaxMs ?? 5000;
-    return Math.min(max, min * 2 ** Math.min(this.#failures - 1, 16));
+    const delay = f.slow ? (this.#o.slowRetryMs ?? 30_000) : Math.min(max, min * 2 ** Math.min(this.#failures - 1, 16));
+    this.#status.retryAt(Date.now() + delay);
+    return delay;
   }
 
-  #setStatus(state: SourceState, error?: { code: ErrorCode; message: string }): void {
-    const prev = this.#status;
-    if (prev.state === state && prev.error?.code === error?.code && prev.error?.message === error?.message) return;
-    this.#status = { state, since: Date.now(), ...(error ? { error } : {}) };
-    const key = `${state}:${error?.code ?? ''}:${error?.message ?? ''}`;
-    if (state === 'error' && key !== this.#lastLogged) {
-      this.#lastLogged = key;
-      this.#log.warn({ source: this.description, code: error?.code }, error?.message ?? 'SMB source error');
-    } else if (state === 'waiting' && key !== this.#lastLogged) {
-      this.#lastLogged = key;
-      this.#log.info({ source: this.description }, error?.message ?? 'waiting for a playlist');
-    } else if (state === 'ok' && prev.state === 'error') {
-      this.#lastLogged = '';
-      this.#log.info({ source: this.description }, 'SMB source is back');
-    }
-    this.#listener?.onStatus(this.#status);
-  }
 }
 
 function sameMeta(a: FileMeta, b: FileMeta): boolean {

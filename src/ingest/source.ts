@@ -68,7 +68,7 @@ export interface GrowthListener {
 
 export interface SourceListener {
   onPlaylist(snapshot: PlaylistSnapshot): void;
-  /** Called whenever status() changes. */
+  /** Called whenever status() changes its state or error (nextTry and detail are read, not pushed). */
   onStatus(status: SourceStatus): void;
 }
 
@@ -84,4 +84,25 @@ export interface SourceStatus {
   error?: { code: SharecastError['code']; message: string };
   /** When the state last changed (Date.now()). */
   since: number;
+  /**
+   * In the error state: when the source tries again, as an ISO 8601 time.
+   * It moves on with every try.
+   */
+  nextTry?: string;
+  /** How the source reaches its files now; SMB sources fill it in while connected. */
+  detail?: SourceDetail;
+}
+
+/** The live connection of a source (SMB: its protocol and protection). All optional. */
+export interface SourceDetail {
+  /** e.g. "SMB 3.1.1". */
+  dialect?: string;
+  /** How messages are signed: "aes-cmac", "hmac-sha256", or "none" (guest sessions). */
+  signing?: string;
+  /** The cipher every message is encrypted with ("aes-128-gcm", …), or "none". */
+  encryption?: string;
+  /** What requires the encryption: the server for the whole "session", or the "share". */
+  encryptionRequiredBy?: 'session' | 'share';
+  /** False when the server's compound responses do not verify and requests go one by one. */
+  compounding?: boolean;
 }

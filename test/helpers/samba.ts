@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canConnect, freePort } from './ports.js';
+import { trackServer } from './server-process.js';
 
 /**
  * A throwaway Samba for tests: Debian's smbd in the foreground on 127.0.0.1
@@ -15,6 +16,15 @@ import { join } from 'node:path';
 export const SAMBA_USER = 'sharecast-test';
 
 export interface SambaOptions {
+  /** `server smb encrypt`: 'required' refuses sessions that cannot encrypt; 'desired' encrypts those that can. */
+  encrypt?: 'off' | 'if_required' | 'desired' | 'required';
+  /** `server smb3 encryption algorithms`, e.g. ['AES-256-GCM']: the only ciphers the server agrees to. */
+  ciphers?: readonly ('AES-128-GCM' | 'AES-128-CCM' | 'AES-256-GCM' | 'AES-256-CCM')[];
+  /** `server min protocol` / `server max protocol`, e.g. 'SMB2_10', 'SMB3_00', 'SMB3_02', 'SMB3_11', 'NT1'. */
+  minProtocol?: string;
+  maxProtocol?: string;
+  /** `ntlm auth`: 'disabled' refuses NTLM sign-in (STATUS_NTLM_BLOCKED). */
+  ntlmAuth?: 'ntlmv2-only' | 'ntlmv1-permitted' | 'mschapv2-and-ntlmv2-only' | 'disabled';
   /** Extra [global] lines, e.g. { 'server signing': 'mandatory' }. */
   global?: Record<string, string>;
   /** Shares by name; each gets a folder under the temp dir unless `path` is given. Default: { share: {} }. */
@@ -39,6 +49,10 @@ export interface SambaServer {
   /** SIGSTOP / SIGCONT the whole smbd process group: a server that hangs. */
   pause(): void;
   resume(): void;
+  /** Changes the test user's password in smbd's passdb (takes effect for the next sign-in). */
+  setPassword(password: string): void;
+  /** Disables or enables the test user's account (`smbpasswd -d` / `-e`). */
+  setAccountDisabled(disabled: boolean): void;
   /** Stops smbd and removes the temp folder. */
   cleanup(): Promise<void>;
 }
@@ -47,18 +61,6 @@ export interface SambaServer {
 function program(name: string): string {
   for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(join(dir, name))) return join(dir, name);
   return name;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function ensureUnixUser(): void {
@@ -71,22 +73,6 @@ function ensureUnixUser(): void {
   }
   throw new Error(`could not create the Unix user ${SAMBA_USER} (the Samba tests run as root)`);
 }
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-});
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
@@ -134,6 +120,11 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     '  printcap name = /dev/null',
     '  disable spoolss = yes',
     '  disable netbios = yes',
+    ...(opts.encrypt ? [`  server smb encrypt = ${opts.encrypt}`] : []),
+    ...(opts.ciphers ? [`  server smb3 encryption algorithms = ${opts.ciphers.join(', ')}`] : []),
+    ...(opts.minProtocol ? [`  server min protocol = ${opts.minProtocol}`] : []),
+    ...(opts.maxProtocol ? [`  server max protocol = ${opts.maxProtocol}`] : []),
+    ...(opts.ntlmAuth ? [`  ntlm auth = ${opts.ntlmAuth}`] : []),
     ...Object.entries(opts.global ?? {}).map(([k, v]) => `  ${k} = ${v}`),
   ];
   for (const [name, options] of Object.entries(shares)) {
@@ -146,34 +137,29 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
   }
   const conf = join(dir, 'smb.conf');
   writeFileSync(conf, `${lines.join('\n')}\n`);
-  const add = spawnSync(program('smbpasswd'), ['-c', conf, '-s', '-a', SAMBA_USER], { input: `${password}\n${password}\n`, encoding: 'utf8' });
-  if (add.status !== 0) throw new Error(`smbpasswd failed: ${add.stderr || add.stdout}`);
+  const smbpasswd = (args: string[], input = ''): void => {
+    const r = spawnSync(program('smbpasswd'), ['-c', conf, '-s', ...args, SAMBA_USER], { input, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`smbpasswd ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  };
+  smbpasswd(['-a'], `${password}\n${password}\n`);
+  let current = password;
 
   let child: ChildProcess | undefined;
-  let output = '';
-  const append = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-64 * 1024);
-  };
+  // One log across restarts.
+  const output = { text: '' };
 
   const start = async (): Promise<void> => {
     const c = spawn(program('smbd'), ['-s', conf, '-F', '--debug-stdout', '-d', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    running.add(c);
-    c.stdout?.on('data', append);
-    c.stderr?.on('data', append);
-    let exited = false;
-    c.once('exit', () => {
-      exited = true;
-      running.delete(c);
-    });
+    const tracked = trackServer(c, () => killGroup(c, 'SIGKILL'), output);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      if (exited) throw new Error(`smbd exited at start:\n${output}`);
+      if (tracked.exited()) throw new Error(`smbd exited at start:\n${output.text}`);
       if (await canConnect(port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     killGroup(c, 'SIGKILL');
-    throw new Error(`smbd did not listen on port ${port} within 15 s:\n${output}`);
+    throw new Error(`smbd did not listen on port ${port} within 15 s:\n${output.text}`);
   };
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
@@ -193,18 +179,25 @@ export async function startSamba(opts: SambaOptions = {}): Promise<SambaServer> 
     host: '127.0.0.1',
     port,
     user: SAMBA_USER,
-    password,
+    get password() {
+      return current;
+    },
     dir,
     sharePath: (name = 'share') => {
       const p = sharePaths[name];
       if (!p) throw new Error(`no share ${name}`);
       return p;
     },
-    log: () => output,
+    log: () => output.text,
     kill: () => stopWith('SIGKILL'),
     start,
     pause: () => child && killGroup(child, 'SIGSTOP'),
     resume: () => child && killGroup(child, 'SIGCONT'),
+    setPassword: (next) => {
+      smbpasswd([], `${next}\n${next}\n`);
+      current = next;
+    },
+    setAccountDisabled: (disabled) => smbpasswd([disabled ? '-d' : '-e']),
     cleanup: async () => {
       if (child) killGroup(child, 'SIGCONT');
       await stopWith('SIGTERM');

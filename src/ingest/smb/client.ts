@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { ChangeNotifyFlag, Command, CreateOption, Dialect, FileInfoClass, NtStatus, QueryDirectoryFlag } from './constants.js';
 import { SmbConnection, type IncomingMessage, type OutgoingMessage } from './connection.js';
+import type { CipherName } from './encryption.js';
+import { CompoundSignatureError } from './errors.js';
+import { runFileChain, type FileStep } from './file-chain.js';
 import {
   decodeCreateResponse,
   decodeDirectoryInformation,
@@ -14,7 +17,6 @@ import {
   encodeQueryDirectoryRequest,
   encodeQueryInfoRequest,
   encodeReadRequest,
-  RELATED_FILE_ID,
   type DirectoryEntry,
   type FileId,
   type FileMeta,
@@ -30,9 +32,11 @@ import type { SigningAlgorithm } from './signing.js';
  * A focused, read-only SMB2/3 client: NEGOTIATE (2.0.2 to 3.1.1), NTLMv2
  * SESSION_SETUP with signing, TREE_CONNECT to one share, and CREATE / READ /
  * QUERY_INFO / QUERY_DIRECTORY / CLOSE / CHANGE_NOTIFY / ECHO, compounded where
- * that saves round trips. Every request has a deadline; when one passes, or
- * the connection drops, the client closes and emits 'close' once. Reconnecting
- * is the caller's job (a new client).
+ * that saves round trips, encrypted when the server requires it. Every
+ * request has a deadline; when one passes, or the connection drops, the
+ * client closes and emits 'close' once. Reconnecting is the caller's job (a
+ * new client). When a compound response fails to verify, the client emits
+ * 'compound-fallback' once and sends those requests separately from then on.
  */
 
 export interface SmbClientOptions {
@@ -49,6 +53,8 @@ export interface SmbClientOptions {
   dialects?: readonly number[];
   /** Send ECHO after this long without traffic. Default 30 000 ms; 0 turns it off. */
   keepAliveMs?: number;
+  /** Compound CREATE/READ/CLOSE into one round trip. Default true; false for a server known to sign them wrongly. */
+  compound?: boolean;
   signal?: AbortSignal;
 }
 
@@ -61,6 +67,8 @@ export interface SmbSessionInfo {
   guest: boolean;
   anonymous: boolean;
   maxReadSize: number;
+  /** Set when requests are encrypted: the cipher, and whether the session or the share requires it. */
+  encryption: { cipher: CipherName; requiredBy: 'session' | 'share' } | undefined;
 }
 
 export interface RequestOptions {
@@ -85,18 +93,25 @@ function creditCharge(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / KIB64));
 }
 
-export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
+/** READ of the first `length` bytes of the chain's file. */
+function readStep(length: number): FileStep {
+  return { command: Command.Read, body: (fileId) => encodeReadRequest(fileId, 0, length), creditCharge: creditCharge(length) };
+}
+
+export class SmbClient extends EventEmitter<{ close: [error: Error]; 'compound-fallback': [error: Error] }> {
   readonly info: SmbSessionInfo;
   private readonly conn: SmbConnection;
   private readonly timeoutMs: number;
   private keepAlive: NodeJS.Timeout | undefined;
   private closing = false;
+  private compound: boolean;
 
   private constructor(conn: SmbConnection, info: SmbSessionInfo, opts: SmbClientOptions) {
     super();
     this.conn = conn;
     this.info = info;
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.compound = opts.compound ?? true;
     conn.once('close', (err) => {
       if (this.keepAlive) clearInterval(this.keepAlive);
       this.emit('close', err);
@@ -127,6 +142,11 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
     return this.conn.closed;
   }
 
+  /** False once compound requests are sent apart (the option, or a compound response that did not verify). */
+  get compounding(): boolean {
+    return this.compound;
+  }
+
   /** Messages and bytes sent and received on this connection. */
   get counters(): Readonly<SmbConnection['counters']> {
     return this.conn.counters;
@@ -142,6 +162,20 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
       .then((r) => r.responses);
   }
 
+  /** CREATE, the steps, CLOSE: compounded, or apart once a compound response failed to verify. */
+  private async fileChain(create: Buffer, steps: FileStep[], opts: RequestOptions): Promise<IncomingMessage[]> {
+    const send = (messages: OutgoingMessage[]): Promise<IncomingMessage[]> => this.send(messages, opts);
+    if (!this.compound) return runFileChain(send, create, steps, false);
+    try {
+      return await runFileChain(send, create, steps, true);
+    } catch (err) {
+      if (!(err instanceof CompoundSignatureError) || !this.compound) throw err;
+      this.compound = false;
+      this.emit('compound-fallback', err);
+      return runFileChain(send, create, steps, false);
+    }
+  }
+
   /** How many bytes one READ may ask for now. */
   private chunkSize(reserve: number): number {
     const largeMtu = this.info.dialect !== Dialect.Smb202;
@@ -152,13 +186,7 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
 
   /** Metadata of a file or folder: CREATE + CLOSE in one round trip. */
   async stat(path: string, opts: RequestOptions = {}): Promise<FileMeta> {
-    const [create, close] = await this.send(
-      [
-        { command: Command.Create, body: encodeCreateRequest({ path }) },
-        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
-      ],
-      opts,
-    );
+    const [create, close] = await this.fileChain(encodeCreateRequest({ path }), [], opts);
     const meta = decodeCreateResponse(check(create).raw);
     check(close);
     return strip(meta);
@@ -171,14 +199,7 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
    */
   async poll(path: string, readLength: number, opts: RequestOptions = {}): Promise<PollResult> {
     const length = Math.min(readLength, this.chunkSize(2));
-    const [create, read, close] = await this.send(
-      [
-        { command: Command.Create, body: encodeCreateRequest({ path }) },
-        { command: Command.Read, body: encodeReadRequest(RELATED_FILE_ID, 0, length), creditCharge: creditCharge(length), related: true },
-        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
-      ],
-      opts,
-    );
+    const [create, read, close] = await this.fileChain(encodeCreateRequest({ path }), [readStep(length)], opts);
     const meta = strip(decodeCreateResponse(check(create).raw));
     check(close);
     if (meta.isDirectory) return { meta, data: undefined };
@@ -196,12 +217,9 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
    */
   async readFile(path: string, opts: RequestOptions & { maxBytes?: number } = {}): Promise<{ data: Buffer; meta: FileMeta }> {
     const first = this.chunkSize(2);
-    const [create, read, close] = await this.send(
-      [
-        { command: Command.Create, body: encodeCreateRequest({ path, createOptions: CreateOption.NonDirectoryFile }) },
-        { command: Command.Read, body: encodeReadRequest(RELATED_FILE_ID, 0, first), creditCharge: creditCharge(first), related: true },
-        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
-      ],
+    const [create, read, close] = await this.fileChain(
+      encodeCreateRequest({ path, createOptions: CreateOption.NonDirectoryFile }),
+      [readStep(first)],
       opts,
     );
     const meta = strip(decodeCreateResponse(check(create).raw));
@@ -284,21 +302,14 @@ export class SmbClient extends EventEmitter<{ close: [error: Error] }> {
    */
   async readdir(path: string, pattern = '*', opts: RequestOptions = {}): Promise<DirectoryEntry[]> {
     const outputLength = KIB64;
-    const [create, query, close] = await this.send(
-      [
-        { command: Command.Create, body: encodeCreateRequest({ path, createOptions: CreateOption.DirectoryFile }) },
-        {
-          command: Command.QueryDirectory,
-          body: encodeQueryDirectoryRequest(RELATED_FILE_ID, pattern, FileInfoClass.FileDirectoryInformation, QueryDirectoryFlag.RestartScans, outputLength),
-          related: true,
-        },
-        { command: Command.Close, body: encodeCloseRequest(RELATED_FILE_ID), related: true },
-      ],
-      opts,
-    );
+    const query: FileStep = {
+      command: Command.QueryDirectory,
+      body: (fileId) => encodeQueryDirectoryRequest(fileId, pattern, FileInfoClass.FileDirectoryInformation, QueryDirectoryFlag.RestartScans, outputLength),
+    };
+    const [create, listing, close] = await this.fileChain(encodeCreateRequest({ path, createOptions: CreateOption.DirectoryFile }), [query], opts);
     check(create);
     check(close);
-    const q = check(query, NtStatus.NoSuchFile, NtStatus.NoMoreFiles);
+    const q = check(listing, NtStatus.NoSuchFile, NtStatus.NoMoreFiles);
     if (q.header.status !== NtStatus.Success) return [];
     const buf = decodeOutputBuffer(q.raw, 'QUERY_DIRECTORY');
     if (buf.length + 1024 <= outputLength) return visible(decodeDirectoryInformation(buf));

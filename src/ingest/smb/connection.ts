@@ -1,15 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { COMMAND_NAMES, Command, Dialect, HeaderFlag, NtStatus } from './constants.js';
-import { SmbError } from './errors.js';
+import { CreditPool } from './credits.js';
+import { isTransform, type SessionEncryption } from './encryption.js';
+import { CompoundSignatureError, SmbError } from './errors.js';
+import { FrameReader } from './frame-reader.js';
 import { decodeHeader, encodeHeader, HEADER_SIZE, isSmb2, type Smb2Header } from './header.js';
 import type { Signer } from './signing.js';
+import { openSocket, type ConnectOptions } from './tcp.js';
 
 /**
  * One TCP connection to an SMB2 server ([MS-SMB2] 2.1 direct TCP transport):
- * framing, message ids, credits, compound chains, signing, STATUS_PENDING
- * interim answers, and a deadline on every request. It knows nothing of
- * sessions or files; SmbClient drives it.
+ * framing, message ids, credits, compound chains, signing or encryption,
+ * STATUS_PENDING interim answers, and a deadline on every request. It knows
+ * nothing of sessions or files; SmbClient drives it.
  */
 
 export interface OutgoingMessage {
@@ -57,22 +61,9 @@ interface InFlight {
   cleanup: () => void;
 }
 
-interface CreditWaiter {
-  need: number;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 const MAX_FRAME = 0xffffff;
 const TARGET_CREDITS = 256;
 const UNSOLICITED_ID = 0xffffffffffffffffn;
-
-export interface ConnectOptions {
-  host: string;
-  port: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
 
 export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
   /** Set by the client after NEGOTIATE: 2.0.2 has no credit charges. */
@@ -80,21 +71,25 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
   /** Set by the client after SESSION_SETUP. */
   sessionId = 0n;
   treeId = 0;
-  /** Once set, every request is signed and every response must verify. */
+  /** Once set, every request is signed and every response must verify (unless encrypted). */
   signer: Signer | undefined;
+  /** The session's encryption keys, once it has them (SMB 3.x with a cipher agreed). */
+  encryption: SessionEncryption | undefined;
+  /**
+   * The session or the share requires encryption: every request goes out in
+   * a TRANSFORM_HEADER, and every answer must come in one.
+   */
+  encryptAll = false;
   /** Requests and responses (counted per message) since the connection opened. */
   readonly counters = { requests: 0, responses: 0, bytesIn: 0, bytesOut: 0 };
   lastActivityAt = Date.now();
 
   private readonly socket: Socket;
-  private credits = 1;
-  private reserved = 0;
   private nextMessageId = 0n;
   private readonly byMessageId = new Map<bigint, InFlight>();
   private readonly inFlight = new Set<InFlight>();
-  private readonly creditWaiters: CreditWaiter[] = [];
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly credits = new CreditPool(() => this.inFlight.size);
+  private readonly reader = new FrameReader();
   private closedWith: Error | undefined;
 
   private constructor(socket: Socket) {
@@ -107,35 +102,8 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     socket.on('close', () => this.fail(new SmbError('connection', 'the SMB server closed the connection')));
   }
 
-  static connect(opts: ConnectOptions): Promise<SmbConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: opts.host, port: opts.port });
-      let settled = false;
-      const done = (err?: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        socket.removeListener('error', onError);
-        socket.removeListener('connect', onConnect);
-        if (err) {
-          socket.destroy();
-          reject(err);
-        } else resolve(new SmbConnection(socket));
-      };
-      const onError = (err: NodeJS.ErrnoException): void =>
-        done(new SmbError('connection', `cannot connect to ${opts.host}:${opts.port}: ${err.code ?? err.message}`, { cause: err }));
-      const onConnect = (): void => done();
-      const onAbort = (): void => done(new SmbError('aborted', 'connect aborted'));
-      const timer = setTimeout(
-        () => done(new SmbError('timeout', `no TCP connection to ${opts.host}:${opts.port} within ${opts.timeoutMs} ms`)),
-        opts.timeoutMs,
-      );
-      socket.once('error', onError);
-      socket.once('connect', onConnect);
-      if (opts.signal?.aborted) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  static async connect(opts: ConnectOptions): Promise<SmbConnection> {
+    return new SmbConnection(await openSocket(opts));
   }
 
   get closed(): boolean {
@@ -143,7 +111,12 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
   }
 
   get availableCredits(): number {
-    return this.credits;
+    return this.credits.available;
+  }
+
+  /** True when requests go out encrypted now. */
+  get encrypting(): boolean {
+    return this.encryptAll && this.encryption !== undefined;
   }
 
   /** Sends one message or a compound chain and waits for every answer. */
@@ -152,24 +125,35 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     if (this.closedWith) throw this.closedWith;
     const charges = messages.map((m) => Math.max(1, m.creditCharge ?? 1));
     const need = charges.reduce((a, b) => a + b, 0);
-    // Credits in hand count as "in flight" until the request is registered,
-    // so nobody concludes that no answer (and no credit) is coming.
-    if (!this.takeCredits(need)) await this.waitForCredits(need, opts.signal);
+    if (!this.credits.take(need)) await this.credits.wait(need, opts.signal);
     let sent: Promise<SendResult>;
     try {
       if (this.closedWith) throw this.closedWith;
       // Registers the request synchronously, before the reservation ends.
       sent = this.transmit(messages, charges, opts);
     } finally {
-      this.reserved--;
-      this.wakeCreditWaiters();
+      this.credits.release();
     }
     return sent;
   }
 
-  /** Numbers, signs and writes the messages as one frame, and registers them for their answers. */
+  /** The bytes of one frame on the wire: the messages, encrypted as one when the session encrypts. */
+  private wire(messages: Buffer[]): Buffer {
+    const plain = messages.length === 1 ? (messages[0] as Buffer) : Buffer.concat(messages);
+    const payload = this.encrypting ? (this.encryption as SessionEncryption).seal(plain) : plain;
+    if (payload.length > MAX_FRAME) throw new SmbError('protocol', 'request too large for one SMB frame');
+    const frame = Buffer.alloc(4);
+    frame.writeUInt32BE(payload.length, 0);
+    return Buffer.concat([frame, payload]);
+  }
+
+  /**
+   * Numbers, signs (or encrypts) and writes the messages as one frame, and
+   * registers them for their answers. An encrypted message is not signed
+   * ([MS-SMB2] 3.2.4.1.1): the cipher's tag covers it.
+   */
   private transmit(messages: OutgoingMessage[], charges: number[], opts: SendOptions): Promise<SendResult> {
-    const sign = (opts.sign ?? true) && this.signer !== undefined;
+    const sign = !this.encrypting && (opts.sign ?? true) && this.signer !== undefined;
     const ids: bigint[] = [];
     const buffers: Buffer[] = [];
     messages.forEach((m, i) => {
@@ -177,7 +161,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
       const id = this.nextMessageId;
       this.nextMessageId += BigInt(charge);
       ids.push(id);
-      const want = Math.min(1024, Math.max(charge, TARGET_CREDITS - this.credits));
+      const want = Math.min(1024, Math.max(charge, TARGET_CREDITS - this.credits.available));
       const header = encodeHeader({
         creditCharge: this.dialect === Dialect.Smb202 ? 0 : m.command === Command.Negotiate ? 0 : charge,
         status: 0,
@@ -200,10 +184,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
       if (sign) this.signer?.sign(msg);
       buffers.push(msg);
     });
-    const total = buffers.reduce((a, b) => a + b.length, 0);
-    if (total > MAX_FRAME) throw new SmbError('protocol', 'request too large for one SMB frame');
-    const frame = Buffer.alloc(4);
-    frame.writeUInt32BE(total, 0);
+    const wire = this.wire(buffers);
 
     const responses = new Promise<IncomingMessage[]>((resolve, reject) => {
       const entry: InFlight = {
@@ -231,9 +212,9 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.counters.requests += buffers.length;
-      this.counters.bytesOut += total + 4;
+      this.counters.bytesOut += wire.length;
       this.lastActivityAt = Date.now();
-      this.socket.write(Buffer.concat([frame, ...buffers]));
+      this.socket.write(wire);
     });
     return responses.then((r) => ({ requests: buffers, responses: r }));
   }
@@ -289,140 +270,84 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
       const body = Buffer.alloc(4);
       body.writeUInt16LE(4, 0);
       const msg = Buffer.concat([header, body]);
-      this.signer?.sign(msg);
-      const frame = Buffer.alloc(4);
-      frame.writeUInt32BE(msg.length, 0);
+      if (!this.encrypting) this.signer?.sign(msg);
       this.counters.requests++;
-      this.socket.write(Buffer.concat([frame, msg]));
+      this.socket.write(this.wire([msg]));
     });
-  }
-
-  /** Takes `need` credits if there are enough and nobody is queued before us. */
-  private takeCredits(need: number): boolean {
-    if (this.creditWaiters.length > 0 || this.credits < need) return false;
-    this.credits -= need;
-    this.reserved++;
-    return true;
-  }
-
-  /** Requests registered or about to be: answers (and credits) may still come. */
-  private get busy(): boolean {
-    return this.inFlight.size > 0 || this.reserved > 0;
-  }
-
-  /** Waits until answers return enough credits; fails if none can come. */
-  private waitForCredits(need: number, signal?: AbortSignal): Promise<void> {
-    if (!this.busy) {
-      return Promise.reject(new SmbError('protocol', `the server granted ${this.credits} credits; ${need} are needed`));
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.creditWaiters.indexOf(waiter);
-        if (i >= 0) this.creditWaiters.splice(i, 1);
-        reject(new SmbError('aborted', 'request aborted'));
-      };
-      const waiter: CreditWaiter = {
-        need,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject,
-      };
-      this.creditWaiters.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  private wakeCreditWaiters(): void {
-    while (this.creditWaiters.length > 0) {
-      const w = this.creditWaiters[0] as CreditWaiter;
-      if (this.credits >= w.need) {
-        this.creditWaiters.shift();
-        this.credits -= w.need;
-        this.reserved++;
-        w.resolve();
-        continue;
-      }
-      if (this.busy) return;
-      this.creditWaiters.shift();
-      w.reject(new SmbError('protocol', `the server granted ${this.credits} credits; ${w.need} are needed`));
-    }
   }
 
   private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
     this.counters.bytesIn += chunk.length;
     this.lastActivityAt = Date.now();
-    while (this.buffered >= 4 && !this.closedWith) {
-      const head = this.peek(4);
-      if (head[0] !== 0) {
-        this.fail(new SmbError('protocol', 'the server sent something that is not an SMB2 frame'));
-        return;
+    try {
+      for (const frame of this.reader.push(chunk)) {
+        if (this.closedWith) return;
+        this.onFrame(frame);
       }
-      const length = head.readUInt32BE(0) & 0xffffff;
-      if (this.buffered < 4 + length) return;
-      const all = this.take(4 + length);
-      try {
-        this.onFrame(all.subarray(4));
-      } catch (err) {
-        this.fail(err instanceof SmbError ? err : new SmbError('protocol', `bad message from the server: ${(err as Error).message}`));
-        return;
-      }
+    } catch (err) {
+      this.fail(err instanceof SmbError ? err : new SmbError('protocol', `bad message from the server: ${(err as Error).message}`));
     }
-  }
-
-  private peek(n: number): Buffer {
-    if ((this.chunks[0] as Buffer).length < n) {
-      this.chunks = [Buffer.concat(this.chunks)];
-    }
-    return (this.chunks[0] as Buffer).subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const joined = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
-    const out = joined.subarray(0, n);
-    const rest = joined.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
-    return out;
   }
 
   private onFrame(frame: Buffer): void {
     if (frame.length >= 4 && frame[0] === 0xff && frame[1] === 0x53 && frame[2] === 0x4d && frame[3] === 0x42) {
       throw new SmbError('protocol', 'the server answered in SMB1 only; sharecast needs SMB 2.0.2 or later');
     }
-    if (frame.length >= 4 && frame[0] === 0xfd && frame[1] === 0x53) {
-      throw new SmbError('protocol', 'the server sent an encrypted message; sharecast does not support SMB3 encryption');
+    if (isTransform(frame)) {
+      if (!this.encryption) throw new SmbError('protocol', 'the server sent an encrypted message on a session without encryption keys');
+      let plain: Buffer;
+      try {
+        plain = this.encryption.open(frame);
+      } catch (err) {
+        throw new SmbError('signature', (err as Error).message, { cause: err });
+      }
+      if (!isSmb2(plain)) throw new SmbError('protocol', 'an encrypted message from the server holds no SMB2 message');
+      this.onChain(plain, true);
+      return;
     }
     if (!isSmb2(frame)) throw new SmbError('protocol', 'the server sent a frame that is not SMB2');
+    this.onChain(frame, false);
+  }
+
+  /** One message or a compound chain; `encrypted` when it came in a TRANSFORM_HEADER (and so needs no signature). */
+  private onChain(frame: Buffer, encrypted: boolean): void {
     for (let at = 0; at < frame.length; ) {
       const header = decodeHeader(frame.subarray(at));
       const end = header.nextCommand ? at + header.nextCommand : frame.length;
       if (end > frame.length || end < at + HEADER_SIZE) throw new SmbError('protocol', 'bad compound chain from the server');
-      this.onMessage({ header, raw: frame.subarray(at, end) });
-      if (!header.nextCommand) break;
+      this.onMessage({ header, raw: frame.subarray(at, end) }, encrypted);
+      if (!header.nextCommand || this.closedWith) break;
       at = end;
     }
   }
 
-  private onMessage(msg: IncomingMessage): void {
+  private onMessage(msg: IncomingMessage, encrypted: boolean): void {
     const { header } = msg;
     this.counters.responses++;
-    this.credits += header.credits;
+    this.credits.grant(header.credits);
     if (header.messageId === UNSOLICITED_ID) {
       // An oplock or lease break; this client never asks for either.
-      this.wakeCreditWaiters();
+      this.credits.wake();
       return;
     }
     const entry = this.byMessageId.get(header.messageId);
     const interim = header.status === NtStatus.Pending && (header.flags & HeaderFlag.AsyncCommand) !== 0;
     if (entry) {
-      if (this.signer && header.command !== Command.Negotiate) {
+      if (!encrypted && this.encryptAll && !interim) {
+        this.fail(new SmbError('protocol', `the server sent an unencrypted ${commandLabel(header.command)} response on an encrypted session`));
+        return;
+      }
+      if (!encrypted && this.signer && header.command !== Command.Negotiate) {
         const signed = (header.flags & HeaderFlag.Signed) !== 0;
         if (signed && !this.signer.verify(msg.raw)) {
-          this.fail(new SmbError('signature', `the signature of a ${commandLabel(header.command)} response did not verify`));
+          const what = `the signature of a ${commandLabel(header.command)} response did not verify`;
+          if (entry.messageIds.length > 1) {
+            // Discarded; the connection stays: separate requests may verify where a chain did not.
+            this.settle(entry, new CompoundSignatureError(`${what} (in a compound response)`));
+            this.credits.wake();
+            return;
+          }
+          this.fail(new SmbError('signature', what));
           return;
         }
         if (!signed && !interim) {
@@ -442,7 +367,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
         }
       }
     }
-    this.wakeCreditWaiters();
+    this.credits.wake();
   }
 
   private fail(err: Error): void {
@@ -450,7 +375,7 @@ export class SmbConnection extends EventEmitter<{ close: [error: Error] }> {
     this.closedWith = err;
     this.socket.destroy();
     for (const entry of [...this.inFlight]) this.settle(entry, err);
-    for (const w of this.creditWaiters.splice(0)) w.reject(err);
+    this.credits.failAll(err);
     this.emit('close', err);
   }
 }

@@ -90,6 +90,15 @@ export const NegotiateContextType = {
 
 export const HASH_ALGORITHM_SHA512 = 0x0001;
 
+/** SMB 3 cipher ids ([MS-SMB2] 2.2.3.1.2). 3.0 and 3.0.2 know only AES-128-CCM. */
+export const Cipher = {
+  Aes128Ccm: 0x0001,
+  Aes128Gcm: 0x0002,
+  Aes256Ccm: 0x0003,
+  Aes256Gcm: 0x0004,
+} as const;
+export type Cipher = (typeof Cipher)[keyof typeof Cipher];
+
 export const AccessMask = {
   FileReadData: 0x00000001,
   FileReadEa: 0x00000008,
@@ -183,6 +192,7 @@ export const NtStatus = {
   ObjectPathSyntaxBad: 0xc000003b,
   SharingViolation: 0xc0000043,
   DeletePending: 0xc0000056,
+  NoLogonServers: 0xc000005e,
   NoSuchUser: 0xc0000064,
   WrongPassword: 0xc000006a,
   LogonFailure: 0xc000006d,
@@ -192,19 +202,28 @@ export const NtStatus = {
   PasswordExpired: 0xc0000071,
   AccountDisabled: 0xc0000072,
   InsufficientResources: 0xc000009a,
+  IoTimeout: 0xc00000b5,
   FileIsADirectory: 0xc00000ba,
   NotSupported: 0xc00000bb,
   NetworkNameDeleted: 0xc00000c9,
   NetworkAccessDenied: 0xc00000ca,
   BadNetworkName: 0xc00000cc,
   RequestNotAccepted: 0xc00000d0,
+  NoSuchDomain: 0xc00000df,
   NotADirectory: 0xc0000103,
   Cancelled: 0xc0000120,
   FileClosed: 0xc0000128,
+  LogonTypeNotGranted: 0xc000015b,
+  TrustedDomainFailure: 0xc000018c,
+  TrustedRelationshipFailure: 0xc000018d,
+  AccountExpired: 0xc0000193,
   UserSessionDeleted: 0xc0000203,
+  InsuffServerResources: 0xc0000205,
   PasswordMustChange: 0xc0000224,
   AccountLockedOut: 0xc0000234,
+  PathNotCovered: 0xc0000257,
   NetworkSessionExpired: 0xc000035c,
+  NtlmBlocked: 0xc0000418,
 } as const;
 
 const STATUS_NAMES: Record<number, string> = Object.fromEntries(

@@ -1,26 +1,37 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SmbClientOptions, SmbSessionInfo } from './client.js';
-import { ALL_DIALECTS, Command, Dialect, dialectName, HASH_ALGORITHM_SHA512, HeaderFlag, NtStatus, SecurityMode, SessionFlag, ShareFlag } from './constants.js';
+import { ALL_DIALECTS, Cipher, Command, Dialect, dialectName, GlobalCap, HASH_ALGORITHM_SHA512, HeaderFlag, NtStatus, SecurityMode, SessionFlag, ShareFlag } from './constants.js';
 import type { OutgoingMessage, SmbConnection } from './connection.js';
-import { SmbError } from './errors.js';
-import { CLIENT_CAPABILITIES, decodeNegotiateResponse, encodeNegotiateRequest, type NegotiateResponse } from './negotiate.js';
-import { NtlmClient } from './ntlm.js';
+import { cipherName, CLIENT_CIPHERS, deriveEncryptionKeys, SessionEncryption, type CipherName } from './encryption.js';
+import { SmbError, SmbStatusError } from './errors.js';
+import { clientCapabilities, decodeNegotiateResponse, encodeNegotiateRequest, type NegotiateResponse } from './negotiate.js';
 import { check } from './response-check.js';
-import { decodeSessionSetupResponse, decodeTreeConnectResponse, encodeSessionSetupRequest, encodeTreeConnectRequest } from './session-messages.js';
+import { decodeTreeConnectResponse, encodeTreeConnectRequest } from './session-messages.js';
+import { chain, sessionSetup, type SessionSetupResult } from './session-setup.js';
 import { createSigner, type SigningAlgorithm } from './signing.js';
-import { decodeNegTokenResp, encodeNegTokenInit, encodeNegTokenResp } from './spnego.js';
 
 /**
- * Opening a session ([MS-SMB2] 3.2.4.2, 3.2.5.2-3.2.5.5): NEGOTIATE, NTLMv2
- * SESSION_SETUP in SPNEGO with the 3.1.1 preauth integrity hash, the signing
- * key, and TREE_CONNECT to the share.
+ * Opening a session ([MS-SMB2] 3.2.4.2, 3.2.5.2-3.2.5.5): NEGOTIATE (with
+ * 3.1.1's preauth integrity and encryption contexts), SESSION_SETUP, the
+ * signing and encryption keys, and TREE_CONNECT to the share. Encryption is
+ * switched on when the session or the share requires it.
  */
 
-/** The preauth integrity chain ([MS-SMB2] 3.2.5.2): H = SHA-512(H || message), one message at a time. */
-function chain(hash: Uint8Array, ...messages: Uint8Array[]): Uint8Array {
-  let h = hash;
-  for (const m of messages) h = new Uint8Array(createHash('sha512').update(h).update(m).digest());
-  return h;
+/** The cipher the server agreed to: 3.1.1 names it in a context; 3.0 and 3.0.2 can only do AES-128-CCM. */
+function agreedCipher(neg: NegotiateResponse): CipherName | undefined {
+  if (neg.dialect === Dialect.Smb311) return neg.cipher ? cipherName(neg.cipher) : undefined;
+  if (neg.dialect === Dialect.Smb300 || neg.dialect === Dialect.Smb302) {
+    return neg.capabilities & GlobalCap.Encryption ? cipherName(Cipher.Aes128Ccm) : undefined;
+  }
+  return undefined;
+}
+
+/** Why no cipher was agreed, for messages: "SMB 2.1 cannot encrypt", "the server offered no cipher…". */
+function noCipherReason(dialect: number): string {
+  if (dialect === Dialect.Smb202 || dialect === Dialect.Smb210) {
+    return `${dialectName(dialect)}, the newest dialect the server offered, cannot encrypt`;
+  }
+  return `the server agreed to no SMB 3 cipher sharecast offers (AES-128/256-GCM/CCM) over ${dialectName(dialect)}`;
 }
 
 /** NEGOTIATE, SESSION_SETUP (NTLMv2 in SPNEGO) and TREE_CONNECT. */
@@ -36,9 +47,10 @@ export async function handshake(conn: SmbConnection, opts: SmbClientOptions, tim
       body: encodeNegotiateRequest({
         dialects,
         securityMode: SecurityMode.SigningEnabled,
-        capabilities: CLIENT_CAPABILITIES,
+        capabilities: clientCapabilities(dialects),
         clientGuid: new Uint8Array(randomBytes(16)),
         preauthSalt: new Uint8Array(randomBytes(32)),
+        ciphers: CLIENT_CIPHERS,
       }),
     },
     false,
@@ -72,52 +84,32 @@ export async function handshake(conn: SmbConnection, opts: SmbClientOptions, tim
     preauth = chain(new Uint8Array(64), negotiate.requests[0] as Buffer, negMsg.raw);
   }
   const serverRequiresSigning = (neg.securityMode & SecurityMode.SigningRequired) !== 0;
+  const cipher = agreedCipher(neg);
 
-  // SESSION_SETUP, round 1: NTLM NEGOTIATE in a SPNEGO NegTokenInit.
-  const ntlm = new NtlmClient({ user: opts.user, password: opts.password, domain: opts.domain });
-  const first = await send(
-    { command: Command.SessionSetup, body: encodeSessionSetupRequest(SecurityMode.SigningEnabled, encodeNegTokenInit(ntlm.negotiate())) },
-    false,
-  );
-  const m1 = check(first.responses[0], NtStatus.MoreProcessingRequired);
-  if (m1.header.status !== NtStatus.MoreProcessingRequired) {
-    throw new SmbError('protocol', 'the server finished SESSION_SETUP without an NTLM challenge');
-  }
-  conn.sessionId = m1.header.sessionId;
-  if (preauth) preauth = chain(preauth, first.requests[0] as Buffer, m1.raw);
-  let challenge: Uint8Array | undefined;
+  // SESSION_SETUP
+  let s: SessionSetupResult;
   try {
-    const buf = decodeSessionSetupResponse(m1.raw).securityBuffer;
-    challenge = buf[0] === 0xa1 ? decodeNegTokenResp(buf).responseToken : buf;
+    s = await sessionSetup(send, opts, preauth, (id) => {
+      conn.sessionId = id;
+    });
   } catch (err) {
-    throw new SmbError('protocol', `bad SPNEGO answer: ${(err as Error).message}`, { cause: err });
+    throw explainSessionSetupFailure(err, opts, neg.dialect, cipher);
   }
-  if (!challenge) throw new SmbError('protocol', 'the server sent no NTLM challenge');
-
-  // Round 2: NTLM AUTHENTICATE.
-  let auth;
-  try {
-    auth = ntlm.authenticate(challenge);
-  } catch (err) {
-    throw new SmbError('protocol', (err as Error).message, { cause: err });
-  }
-  const second = await send(
-    { command: Command.SessionSetup, body: encodeSessionSetupRequest(SecurityMode.SigningEnabled, encodeNegTokenResp(auth.message)) },
-    false,
-  );
-  if (preauth) preauth = chain(preauth, second.requests[0] as Buffer);
-  const m2 = check(second.responses[0]);
-  const session = decodeSessionSetupResponse(m2.raw);
-  const guest = (session.sessionFlags & SessionFlag.IsGuest) !== 0;
-  const anonymous = auth.anonymous || (session.sessionFlags & SessionFlag.IsNull) !== 0;
-  if (session.sessionFlags & SessionFlag.EncryptData) {
-    throw new SmbError('protocol', 'the server requires SMB3 encryption for this session, which sharecast does not support');
+  const guest = (s.sessionFlags & SessionFlag.IsGuest) !== 0;
+  const anonymous = s.anonymous || (s.sessionFlags & SessionFlag.IsNull) !== 0;
+  const keyed = !guest && !anonymous && s.sessionKey !== undefined;
+  const sessionEncrypts = (s.sessionFlags & SessionFlag.EncryptData) !== 0;
+  if (sessionEncrypts && (!cipher || !keyed)) {
+    throw new SmbError(
+      'encryption',
+      `the server requires SMB 3 encryption for this session, but ${!cipher ? noCipherReason(neg.dialect) : 'a guest or anonymous session has no keys to encrypt with'}`,
+    );
   }
   let signing: SigningAlgorithm | 'none' = 'none';
-  if (!guest && !anonymous && auth.sessionKey) {
-    const signer = createSigner(neg.dialect, auth.sessionKey, preauth);
-    const signed = (m2.header.flags & HeaderFlag.Signed) !== 0;
-    if (signed && !signer.verify(m2.raw)) {
+  if (keyed && s.sessionKey) {
+    const signer = createSigner(neg.dialect, s.sessionKey, s.preauth);
+    const signed = (s.response.header.flags & HeaderFlag.Signed) !== 0;
+    if (signed && !signer.verify(s.response.raw)) {
       throw new SmbError('signature', 'the final SESSION_SETUP response did not verify: signing keys disagree');
     }
     if (!signed && neg.dialect === Dialect.Smb311) {
@@ -125,17 +117,30 @@ export async function handshake(conn: SmbConnection, opts: SmbClientOptions, tim
     }
     conn.signer = signer;
     signing = signer.algorithm;
+    if (cipher) conn.encryption = new SessionEncryption(cipher, deriveEncryptionKeys(neg.dialect, cipher, s.sessionKey, s.preauth), conn.sessionId);
   }
+  conn.encryptAll = sessionEncrypts;
 
   // TREE_CONNECT
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const tree = await send({ command: Command.TreeConnect, body: encodeTreeConnectRequest(`\\\\${host}\\${opts.share}`) });
-  const t = check(tree.responses[0]);
+  let t;
+  try {
+    t = check(tree.responses[0]);
+  } catch (err) {
+    throw explainTreeConnectFailure(err, neg.dialect, conn.encryption !== undefined, cipher);
+  }
   const share = decodeTreeConnectResponse(t.raw);
-  if (share.shareFlags & ShareFlag.EncryptData) {
-    throw new SmbError('protocol', `share "${opts.share}" requires SMB3 encryption, which sharecast does not support`);
+  const shareEncrypts = (share.shareFlags & ShareFlag.EncryptData) !== 0;
+  if (shareEncrypts && !conn.encryption) {
+    throw new SmbError(
+      'encryption',
+      `share "${opts.share}" requires SMB 3 encryption, but ${!cipher ? noCipherReason(neg.dialect) : 'a guest or anonymous session has no keys to encrypt with'}`,
+    );
   }
   conn.treeId = t.header.treeId;
+  // Once the share requires it, everything on this connection (its one tree) is encrypted.
+  if (shareEncrypts) conn.encryptAll = true;
   return {
     dialect: neg.dialect,
     dialectName: dialectName(neg.dialect),
@@ -144,6 +149,29 @@ export async function handshake(conn: SmbConnection, opts: SmbClientOptions, tim
     guest,
     anonymous,
     maxReadSize: neg.maxReadSize,
+    encryption: conn.encrypting && cipher ? { cipher, requiredBy: sessionEncrypts ? 'session' : 'share' } : undefined,
   };
 }
 
+/**
+ * STATUS_ACCESS_DENIED at SESSION_SETUP can mean several things; say which
+ * the client can tell: an anonymous sign-in the server refuses, or no cipher
+ * for a server that requires encryption (Samba's `smb encrypt = required`).
+ */
+function explainSessionSetupFailure(err: unknown, opts: SmbClientOptions, dialect: number, cipher: CipherName | undefined): unknown {
+  if (!(err instanceof SmbStatusError) || err.status !== NtStatus.AccessDenied || err.command !== Command.SessionSetup) return err;
+  if (opts.user === '' && opts.password === '') {
+    return new SmbStatusError(err.status, err.command, 'the server allows no anonymous (guest) sign-in: give a user name and password');
+  }
+  if (!cipher) {
+    return new SmbStatusError(err.status, err.command, `a server that requires SMB 3 encryption answers this, and ${noCipherReason(dialect)}`);
+  }
+  return new SmbStatusError(err.status, err.command, "the server's settings refuse this session (a wrong password would be STATUS_LOGON_FAILURE)");
+}
+
+/** STATUS_ACCESS_DENIED at TREE_CONNECT: a share that requires encryption refuses a session that cannot encrypt. */
+function explainTreeConnectFailure(err: unknown, dialect: number, canEncrypt: boolean, cipher: CipherName | undefined): unknown {
+  if (!(err instanceof SmbStatusError) || err.status !== NtStatus.AccessDenied || canEncrypt) return err;
+  const why = cipher ? 'a guest or anonymous session has no keys to encrypt with' : noCipherReason(dialect);
+  return new SmbStatusError(err.status, err.command, `a share that requires SMB 3 encryption answers this, and ${why}`);
+}

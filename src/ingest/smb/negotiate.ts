@@ -10,6 +10,15 @@ export interface NegotiateRequest {
   clientGuid: Uint8Array;
   /** 32 random bytes for SMB 3.1.1's preauth integrity context. */
   preauthSalt: Uint8Array;
+  /** SMB 3.1.1's ENCRYPTION_CAPABILITIES, most preferred first; none: the context is left out. */
+  ciphers?: readonly number[];
+}
+
+function negotiateContext(type: number, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt16LE(type, 0);
+  head.writeUInt16LE(data.length, 2);
+  return Buffer.concat([head, data]);
 }
 
 /** SMB2 NEGOTIATE request body ([MS-SMB2] 2.2.3), with 3.1.1's negotiate contexts when offered. */
@@ -24,21 +33,32 @@ export function encodeNegotiateRequest(r: NegotiateRequest): Buffer {
   r.dialects.forEach((d, i) => fixed.writeUInt16LE(d, 36 + 2 * i));
   if (!with311) return fixed;
 
-  // One context: SMB2_PREAUTH_INTEGRITY_CAPABILITIES with SHA-512.
-  const data = Buffer.alloc(6 + r.preauthSalt.length);
-  data.writeUInt16LE(1, 0);
-  data.writeUInt16LE(r.preauthSalt.length, 2);
-  data.writeUInt16LE(HASH_ALGORITHM_SHA512, 4);
-  Buffer.from(r.preauthSalt).copy(data, 6);
-  const ctx = Buffer.alloc(8);
-  ctx.writeUInt16LE(NegotiateContextType.PreauthIntegrityCapabilities, 0);
-  ctx.writeUInt16LE(data.length, 2);
+  // SMB2_PREAUTH_INTEGRITY_CAPABILITIES with SHA-512 ([MS-SMB2] 2.2.3.1.1).
+  const preauth = Buffer.alloc(6 + r.preauthSalt.length);
+  preauth.writeUInt16LE(1, 0);
+  preauth.writeUInt16LE(r.preauthSalt.length, 2);
+  preauth.writeUInt16LE(HASH_ALGORITHM_SHA512, 4);
+  Buffer.from(r.preauthSalt).copy(preauth, 6);
+  const contexts = [negotiateContext(NegotiateContextType.PreauthIntegrityCapabilities, preauth)];
+  // SMB2_ENCRYPTION_CAPABILITIES ([MS-SMB2] 2.2.3.1.2).
+  const ciphers = r.ciphers ?? [];
+  if (ciphers.length > 0) {
+    const enc = Buffer.alloc(2 + 2 * ciphers.length);
+    enc.writeUInt16LE(ciphers.length, 0);
+    ciphers.forEach((c, i) => enc.writeUInt16LE(c, 2 + 2 * i));
+    contexts.push(negotiateContext(NegotiateContextType.EncryptionCapabilities, enc));
+  }
 
   const contextOffset = align8(HEADER_SIZE + fixed.length);
   fixed.writeUInt32LE(contextOffset, 28);
-  fixed.writeUInt16LE(1, 32);
-  const pad = Buffer.alloc(contextOffset - HEADER_SIZE - fixed.length);
-  return Buffer.concat([fixed, pad, ctx, data]);
+  fixed.writeUInt16LE(contexts.length, 32);
+  const parts: Buffer[] = [fixed, Buffer.alloc(contextOffset - HEADER_SIZE - fixed.length)];
+  // Every context but the last is padded to 8 bytes.
+  contexts.forEach((c, i) => {
+    parts.push(c);
+    if (i < contexts.length - 1) parts.push(Buffer.alloc(align8(c.length) - c.length));
+  });
+  return Buffer.concat(parts);
 }
 
 export interface NegotiateResponse {
@@ -54,6 +74,8 @@ export interface NegotiateResponse {
   preauthHashAlgorithm: number | undefined;
   /** For 3.1.1: the signing algorithm, if the server sent SMB2_SIGNING_CAPABILITIES. */
   signingAlgorithm: number | undefined;
+  /** For 3.1.1: the cipher the server chose (0: none in common), if it sent SMB2_ENCRYPTION_CAPABILITIES. */
+  cipher: number | undefined;
 }
 
 /** SMB2 NEGOTIATE response ([MS-SMB2] 2.2.4). `msg` is the whole message, header first. */
@@ -67,6 +89,7 @@ export function decodeNegotiateResponse(msg: Buffer): NegotiateResponse {
   if (securityBuffer.length !== secLen) throw new Error('NEGOTIATE response security buffer is truncated');
   let preauthHashAlgorithm: number | undefined;
   let signingAlgorithm: number | undefined;
+  let cipher: number | undefined;
   if (dialect === Dialect.Smb311) {
     const count = b.readUInt16LE(6);
     let at = b.readUInt32LE(60);
@@ -81,6 +104,8 @@ export function decodeNegotiateResponse(msg: Buffer): NegotiateResponse {
         preauthHashAlgorithm = data.readUInt16LE(4);
       } else if (type === NegotiateContextType.SigningCapabilities && len >= 4) {
         signingAlgorithm = data.readUInt16LE(2);
+      } else if (type === NegotiateContextType.EncryptionCapabilities && len >= 4) {
+        cipher = data.readUInt16LE(0) === 1 ? data.readUInt16LE(2) : 0;
       }
       at += 8 + len;
     }
@@ -96,7 +121,16 @@ export function decodeNegotiateResponse(msg: Buffer): NegotiateResponse {
     securityBuffer,
     preauthHashAlgorithm,
     signingAlgorithm,
+    cipher,
   };
 }
 
-export const CLIENT_CAPABILITIES = GlobalCap.LargeMtu;
+/**
+ * The client's capabilities: large MTU, and encryption whenever a 3.x dialect
+ * is offered (3.0 and 3.0.2 servers look for the flag; a 3.1.1 server looks at
+ * the encryption context instead).
+ */
+export function clientCapabilities(dialects: readonly number[]): number {
+  const smb3 = dialects.some((d) => d === Dialect.Smb300 || d === Dialect.Smb302 || d === Dialect.Smb311);
+  return smb3 ? GlobalCap.LargeMtu | GlobalCap.Encryption : GlobalCap.LargeMtu;
+}

@@ -1,12 +1,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { md4 } from './md4.js';
+import { AvId, clientTargetInfo, parseAvPairs } from './ntlm-av-pairs.js';
+import { messageSignature, verifyServerSignature } from './ntlm-gss.js';
 import { rc4 } from './rc4.js';
 
 /**
  * The client side of NTLMSSP with NTLMv2 only ([MS-NLMP]): the NEGOTIATE
  * message, the CHALLENGE it gets back, and the AUTHENTICATE message with the
- * NTLMv2 response and key exchange. It yields the exported session key that
- * SMB2 signs with. NTLMv1 and LM are never sent.
+ * NTLMv2 response, key exchange and the MIC, laid out as Windows lays them
+ * out. It yields the exported session key that SMB2 signs with. NTLMv1 and LM
+ * are never sent.
  */
 
 export const NtlmFlag = {
@@ -41,20 +44,6 @@ export const CLIENT_FLAGS =
     NtlmFlag.KeyExchange |
     NtlmFlag.Key56) >>>
   0;
-
-export const AvId = {
-  Eol: 0,
-  NbComputerName: 1,
-  NbDomainName: 2,
-  DnsComputerName: 3,
-  DnsDomainName: 4,
-  DnsTreeName: 5,
-  Flags: 6,
-  Timestamp: 7,
-  SingleHost: 8,
-  TargetName: 9,
-  ChannelBindings: 10,
-} as const;
 
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
 /** Windows 10.0, NTLM revision 15 ([MS-NLMP] 2.2.2.10). */
@@ -110,37 +99,6 @@ export function ntlmv2Response(input: Ntlmv2ResponseInput): Ntlmv2Response {
     lmChallengeResponse: new Uint8Array(Buffer.concat([lm, input.clientChallenge])),
     sessionBaseKey: hmacMd5(input.responseKey, ntProofStr),
   };
-}
-
-export interface AvPair {
-  id: number;
-  value: Uint8Array;
-}
-
-export function parseAvPairs(buf: Uint8Array): AvPair[] {
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const pairs: AvPair[] = [];
-  for (let at = 0; at + 4 <= view.length; ) {
-    const id = view.readUInt16LE(at);
-    const len = view.readUInt16LE(at + 2);
-    if (id === AvId.Eol) break;
-    if (at + 4 + len > view.length) throw new Error('NTLM target info is truncated');
-    pairs.push({ id, value: buf.subarray(at + 4, at + 4 + len) });
-    at += 4 + len;
-  }
-  return pairs;
-}
-
-export function encodeAvPairs(pairs: AvPair[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const p of pairs) {
-    const head = Buffer.alloc(4);
-    head.writeUInt16LE(p.id, 0);
-    head.writeUInt16LE(p.value.length, 2);
-    parts.push(head, p.value);
-  }
-  parts.push(new Uint8Array(4));
-  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** NEGOTIATE_MESSAGE ([MS-NLMP] 2.2.1.1), with no domain or workstation. */
@@ -203,35 +161,56 @@ export interface AuthenticateFields {
   user: string;
   workstation: string;
   encryptedRandomSessionKey: Uint8Array;
+  /** 16 bytes; zeros while the MIC is computed (and for anonymous sign-ins). */
+  mic?: Uint8Array;
 }
 
-/** AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3), with the VERSION field and no MIC. */
+/** Where the MIC sits in an AUTHENTICATE message: after the VERSION field. */
+export const MIC_OFFSET = 72;
+const AUTHENTICATE_HEADER = 88;
+
+/**
+ * AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3) with the VERSION and MIC fields,
+ * and the payload in Windows' order: domain, user, workstation, LM and NT
+ * responses, session key. Servers find the fields by offset; some (impacket)
+ * read them in this order regardless.
+ */
 export function encodeAuthenticateMessage(f: AuthenticateFields): Uint8Array {
   const unicode = (f.flags & NtlmFlag.Unicode) !== 0;
   const str = (s: string): Buffer => (unicode ? utf16(s) : Buffer.from(s, 'latin1'));
-  const payloads: Uint8Array[] = [
-    f.lmChallengeResponse,
-    f.ntChallengeResponse,
-    str(f.domain),
-    str(f.user),
-    str(f.workstation),
-    f.encryptedRandomSessionKey,
-  ];
-  const fixed = 72;
-  const head = Buffer.alloc(fixed);
+  // Field slots in the header, in header order, and the payload order.
+  const lm = { slot: 12, data: f.lmChallengeResponse };
+  const nt = { slot: 20, data: f.ntChallengeResponse };
+  const domain = { slot: 28, data: str(f.domain) };
+  const user = { slot: 36, data: str(f.user) };
+  const workstation = { slot: 44, data: str(f.workstation) };
+  const key = { slot: 52, data: f.encryptedRandomSessionKey };
+  const payload = [domain, user, workstation, lm, nt, key];
+  const head = Buffer.alloc(AUTHENTICATE_HEADER);
   SIGNATURE.copy(head, 0);
   head.writeUInt32LE(3, 8);
-  let offset = fixed;
-  payloads.forEach((p, i) => {
-    const at = 12 + i * 8;
-    head.writeUInt16LE(p.length, at);
-    head.writeUInt16LE(p.length, at + 2);
-    head.writeUInt32LE(offset, at + 4);
-    offset += p.length;
-  });
+  let offset = AUTHENTICATE_HEADER;
+  for (const p of payload) {
+    head.writeUInt16LE(p.data.length, p.slot);
+    head.writeUInt16LE(p.data.length, p.slot + 2);
+    head.writeUInt32LE(offset, p.slot + 4);
+    offset += p.data.length;
+  }
   head.writeUInt32LE(f.flags >>> 0, 60);
   Buffer.from(VERSION).copy(head, 64);
-  return new Uint8Array(Buffer.concat([head, ...payloads]));
+  if (f.mic) Buffer.from(f.mic).copy(head, MIC_OFFSET, 0, 16);
+  return new Uint8Array(Buffer.concat([head, ...payload.map((p) => p.data)]));
+}
+
+/**
+ * The MIC ([MS-NLMP] 3.1.5.1.2): HMAC-MD5 with the exported session key over
+ * the NEGOTIATE, CHALLENGE and AUTHENTICATE messages, the last with its MIC
+ * field zeroed.
+ */
+export function computeMic(exportedSessionKey: Uint8Array, negotiate: Uint8Array, challenge: Uint8Array, authenticate: Uint8Array): Uint8Array {
+  const auth = Buffer.from(authenticate);
+  auth.fill(0, MIC_OFFSET, MIC_OFFSET + 16);
+  return hmacMd5(exportedSessionKey, negotiate, challenge, auth);
 }
 
 /** Microseconds are enough: FILETIME counts 100 ns since 1601-01-01. */
@@ -256,17 +235,29 @@ export interface NtlmResult {
   anonymous: boolean;
 }
 
+export interface NtlmClientOptions {
+  /** The service principal name for MsvAvTargetName, e.g. "cifs/nas". */
+  targetName?: string;
+  random?: (n: number) => Uint8Array;
+  now?: () => number;
+}
+
 /**
  * One NTLM sign-in. An empty user and password sign in anonymously
  * ([MS-NLMP] 3.2.5.1.2: an empty NT response and a one-byte LM response).
  */
 export class NtlmClient {
   private readonly creds: NtlmCredentials;
+  private readonly targetName: string;
   private readonly random: (n: number) => Uint8Array;
   private readonly now: () => number;
+  private negotiateMessage: Uint8Array | undefined;
+  /** After authenticate(): the flags and key the session's GSS signatures use. */
+  private security: { flags: number; sessionKey: Uint8Array } | undefined;
 
-  constructor(creds: NtlmCredentials, opts: { random?: (n: number) => Uint8Array; now?: () => number } = {}) {
+  constructor(creds: NtlmCredentials, opts: NtlmClientOptions = {}) {
     this.creds = creds;
+    this.targetName = opts.targetName ?? '';
     this.random = opts.random ?? ((n) => new Uint8Array(randomBytes(n)));
     this.now = opts.now ?? Date.now;
   }
@@ -276,7 +267,8 @@ export class NtlmClient {
   }
 
   negotiate(): Uint8Array {
-    return encodeNegotiateMessage(CLIENT_FLAGS);
+    this.negotiateMessage = encodeNegotiateMessage(CLIENT_FLAGS);
+    return this.negotiateMessage;
   }
 
   authenticate(challengeBytes: Uint8Array): NtlmResult {
@@ -305,7 +297,7 @@ export class NtlmClient {
       serverChallenge: challenge.serverChallenge,
       clientChallenge,
       timestamp: challenge.timestamp ?? fileTimeNow(this.now()),
-      targetInfo: challenge.targetInfo.length > 0 ? challenge.targetInfo : encodeAvPairs([]),
+      targetInfo: clientTargetInfo(challenge.targetInfo, this.targetName),
     });
     // With a server timestamp the LMv2 response SHOULD be zeros ([MS-NLMP] 3.1.5.1.2).
     const lmChallengeResponse = challenge.timestamp ? new Uint8Array(24) : r.lmChallengeResponse;
@@ -316,7 +308,7 @@ export class NtlmClient {
       sessionKey = this.random(16);
       encryptedRandomSessionKey = rc4(keyExchangeKey, sessionKey);
     }
-    const message = encodeAuthenticateMessage({
+    const fields: AuthenticateFields = {
       flags,
       lmChallengeResponse,
       ntChallengeResponse: r.ntChallengeResponse,
@@ -324,7 +316,23 @@ export class NtlmClient {
       user: this.creds.user,
       workstation,
       encryptedRandomSessionKey,
-    });
-    return { message, sessionKey, anonymous: false };
+    };
+    // The MIC covers the message with a zero MIC field, then goes into it.
+    const unsigned = encodeAuthenticateMessage(fields);
+    const mic = computeMic(sessionKey, this.negotiateMessage ?? encodeNegotiateMessage(CLIENT_FLAGS), challengeBytes, unsigned);
+    this.security = { flags, sessionKey };
+    return { message: encodeAuthenticateMessage({ ...fields, mic }), sessionKey, anonymous: false };
+  }
+
+  /** SPNEGO's mechListMIC: the client's first GSS signature, over the DER list of offered mechanisms. */
+  mechListMic(mechTypes: Uint8Array): Uint8Array | undefined {
+    if (!this.security) return undefined;
+    return messageSignature(this.security.sessionKey, this.security.flags, 'client-to-server', 0, mechTypes);
+  }
+
+  /** True when the server's mechListMIC over the same list is right. */
+  verifyServerMechListMic(mechTypes: Uint8Array, mic: Uint8Array): boolean {
+    if (!this.security) return false;
+    return verifyServerSignature(this.security.sessionKey, this.security.flags, mechTypes, mic);
   }
 }

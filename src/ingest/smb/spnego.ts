@@ -19,16 +19,24 @@ function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
   return Buffer.concat([Uint8Array.of(tag), encodeLength(body.length), body]);
 }
 
+/**
+ * The DER MechTypeList the client offers (NTLMSSP alone). SPNEGO's
+ * mechListMIC is a signature over exactly these bytes.
+ */
+export const MECH_TYPES: Uint8Array = new Uint8Array(tlv(0x30, tlv(0x06, NTLMSSP_OID)));
+
 /** The client's first token: NegTokenInit { mechTypes [NTLMSSP], mechToken }. */
 export function encodeNegTokenInit(mechToken: Uint8Array): Uint8Array {
-  const mechTypes = tlv(0xa0, tlv(0x30, tlv(0x06, NTLMSSP_OID)));
+  const mechTypes = tlv(0xa0, MECH_TYPES);
   const token = tlv(0xa2, tlv(0x04, mechToken));
   return new Uint8Array(tlv(0x60, tlv(0x06, SPNEGO_OID), tlv(0xa0, tlv(0x30, mechTypes, token))));
 }
 
-/** A client continuation: NegTokenResp { responseToken }. */
-export function encodeNegTokenResp(responseToken: Uint8Array): Uint8Array {
-  return new Uint8Array(tlv(0xa1, tlv(0x30, tlv(0xa2, tlv(0x04, responseToken)))));
+/** A client continuation: NegTokenResp { responseToken, mechListMIC }, the MIC when given. */
+export function encodeNegTokenResp(responseToken: Uint8Array, mechListMic?: Uint8Array): Uint8Array {
+  const fields = [tlv(0xa2, tlv(0x04, responseToken))];
+  if (mechListMic) fields.push(tlv(0xa3, tlv(0x04, mechListMic)));
+  return new Uint8Array(tlv(0xa1, tlv(0x30, ...fields)));
 }
 
 interface Tlv {

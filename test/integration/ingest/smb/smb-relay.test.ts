@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { requireFfmpeg, startObs, type Obs } from '../../../helpers/ffmpeg.js';
-import { startRelay, type Relay } from '../../../helpers/relay.js';
-import { RelayWatcher } from '../../../helpers/relay-watcher.js';
+import { requireFfmpeg } from '../../../helpers/ffmpeg.js';
+import { startObsRelay, type ObsRelay } from '../../../helpers/obs-relay.js';
+import type { Relay } from '../../../helpers/relay.js';
+import type { RelayWatcher } from '../../../helpers/relay-watcher.js';
 import { startSamba, type SambaServer } from '../../../helpers/samba.js';
 import { sleep, waitFor } from '../../../helpers/wait.js';
 import { writtenFiles } from '../../../helpers/written-files.js';
@@ -18,7 +19,7 @@ requireFfmpeg();
 /** sha1 -> name of every .ts ffmpeg wrote. */
 describe('relay over SMB: ffmpeg -> share -> smbd -> sharecast -> viewer', () => {
   let samba: SambaServer;
-  let obs: Obs;
+  let rig: ObsRelay;
   let relay: Relay;
   let watcher: RelayWatcher;
   let dir: string;
@@ -27,18 +28,14 @@ describe('relay over SMB: ffmpeg -> share -> smbd -> sharecast -> viewer', () =>
     samba = await startSamba({ global: { 'server signing': 'mandatory' } });
     dir = join(samba.sharePath(), 'OBS recordings');
     mkdirSync(dir);
-    obs = startObs({ dir, playlist: 'stream.m3u8', hlsTime: 1, listSize: 6 });
     // The password comes from --smb-password, not the URI, as SHARECAST_SMB_PASSWORD would give it.
     const uri = `smb://${samba.user}@${samba.host}:${samba.port}/share/OBS%20recordings/stream.m3u8`;
-    relay = await startRelay(['--source', uri, '--smb-password', samba.password, '--offline-after', '3']);
-    watcher = new RelayWatcher(relay).start(100);
-    await waitFor('4 segments in the relay playlist', () => (watcher.latest?.segments.length ?? 0) >= 4, 40_000);
+    rig = await startObsRelay(dir, ['--source', uri, '--smb-password', samba.password, '--offline-after', '3']);
+    ({ relay, watcher } = rig);
   });
 
   after(async () => {
-    await watcher?.stop();
-    await obs?.kill();
-    await relay?.stop();
+    await rig?.stop();
     await samba?.cleanup();
   });
 

@@ -18,7 +18,10 @@ import {
 } from '../../../../src/ingest/smb/file-messages.js';
 import { decodeHeader, encodeHeader, HEADER_SIZE, type Smb2Header } from '../../../../src/ingest/smb/header.js';
 import { cString, kdfCounterHmacSha256 } from '../../../../src/ingest/smb/kdf.js';
-import { decodeNegotiateResponse, encodeNegotiateRequest } from '../../../../src/ingest/smb/negotiate.js';
+import { CLIENT_CIPHERS } from '../../../../src/ingest/smb/encryption.js';
+import { clientCapabilities, decodeNegotiateResponse, encodeNegotiateRequest } from '../../../../src/ingest/smb/negotiate.js';
+import { chain } from '../../../../src/ingest/smb/session-setup.js';
+import * as windows from './vectors/windows-311-sign-in.js';
 import { createSigner, Signer } from '../../../../src/ingest/smb/signing.js';
 
 const header = (over: Partial<Smb2Header> = {}): Smb2Header => ({
@@ -91,6 +94,57 @@ describe('NEGOTIATE', () => {
     assert.ok(ctx.subarray(14, 46).equals(Buffer.from(salt)));
   });
 
+  test('byte for byte the NEGOTIATE a Windows 10 client sent: preauth context, padding, then ENCRYPTION_CAPABILITIES', () => {
+    const sent = windows.NEGOTIATE_REQUEST.subarray(HEADER_SIZE);
+    const body = encodeNegotiateRequest({
+      dialects: [0x202, 0x210, 0x300, 0x302, 0x311],
+      securityMode: 0,
+      capabilities: 0x3f,
+      clientGuid: sent.subarray(12, 28),
+      preauthSalt: sent.subarray(0x70 - HEADER_SIZE + 14, 0x70 - HEADER_SIZE + 46),
+      ciphers: [0x0002, 0x0001],
+    });
+    assert.equal(body.toString('hex'), sent.toString('hex'));
+  });
+
+  test('sharecast offers all four ciphers, and the encryption capability whenever it offers SMB 3', () => {
+    const body = encodeNegotiateRequest({ dialects: [0x311], securityMode: 1, capabilities: 4, clientGuid: guid, preauthSalt: salt, ciphers: CLIENT_CIPHERS });
+    assert.equal(body.readUInt16LE(32), 2, 'two contexts');
+    const enc = body.subarray(body.readUInt32LE(28) - HEADER_SIZE + 48);
+    assert.equal(enc.readUInt16LE(0), NegotiateContextType.EncryptionCapabilities);
+    assert.equal(enc.readUInt16LE(2), 2 + 2 * 4);
+    assert.deepEqual([0, 1, 2, 3, 4].map((i) => enc.readUInt16LE(8 + 2 * i)), [4, 2, 1, 4, 3], 'count 4: GCM-128, CCM-128, GCM-256, CCM-256');
+    assert.equal(body.length, body.readUInt32LE(28) - HEADER_SIZE + 48 + 8 + 10, 'the last context is not padded');
+    assert.equal(clientCapabilities([0x202, 0x210, 0x300]), 0x44, 'large MTU + encryption');
+    assert.equal(clientCapabilities([0x311]), 0x44);
+    assert.equal(clientCapabilities([0x202, 0x210]), 0x04, 'SMB 2 alone cannot encrypt');
+  });
+
+  test('the NEGOTIATE response of the Windows server: 3.1.1, SHA-512, AES-128-GCM', () => {
+    const r = decodeNegotiateResponse(windows.NEGOTIATE_RESPONSE);
+    assert.equal(r.dialect, Dialect.Smb311);
+    assert.equal(r.preauthHashAlgorithm, 1);
+    assert.equal(r.cipher, 0x0002);
+    assert.equal(r.signingAlgorithm, undefined);
+  });
+
+  test('the preauth integrity hash over the published sign-in, message by message', () => {
+    const h = chain(
+      new Uint8Array(64),
+      windows.NEGOTIATE_REQUEST,
+      windows.NEGOTIATE_RESPONSE,
+      windows.SESSION_SETUP_REQUEST_1,
+      windows.SESSION_SETUP_RESPONSE_1,
+      windows.SESSION_SETUP_REQUEST_2,
+    );
+    assert.equal(Buffer.from(h).toString('hex'), windows.PREAUTH_HASH.toString('hex'));
+    const afterFirst = chain(new Uint8Array(64), windows.NEGOTIATE_REQUEST);
+    assert.equal(
+      Buffer.from(afterFirst).toString('hex').toUpperCase(),
+      'DD94EFC5321BB618A2E208BA8920D2F422992526947A409B5037DE1E0FE8C7362B8C47122594CDE0CE26AA9DFC8BCDBDE0621957672623351A7540F1E54A0426',
+    );
+  });
+
   test('without 3.1.1: no contexts', () => {
     const body = encodeNegotiateRequest({ dialects: [0x202, 0x210], securityMode: 1, capabilities: 4, clientGuid: guid, preauthSalt: salt });
     assert.equal(body.length, 36 + 4);
@@ -126,6 +180,7 @@ describe('NEGOTIATE', () => {
     assert.equal(r.maxReadSize, 8 * 1024 * 1024);
     assert.equal(r.preauthHashAlgorithm, 1);
     assert.equal(r.signingAlgorithm, 1);
+    assert.equal(r.cipher, undefined, 'no encryption context: no cipher');
     assert.deepEqual([...r.securityBuffer], [0x60, 0x02, 0x05, 0x00]);
   });
 });
