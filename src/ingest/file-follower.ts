@@ -1,12 +1,23 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { GrowthListener } from './source.js';
 
-export interface FileFollowerOptions {
-  /** Where the file ends up once complete. */
-  finalPath: string;
-  /** Where it grows until then (ffmpeg's dash muxer: NAME.tmp, renamed when complete). */
-  growingPath: string;
+/**
+ * What following a growing file needs of where it lives: a local folder
+ * (fs-follow-io.ts) or an SMB share (smb/follow-io.ts).
+ */
+export interface FollowIo<H> {
+  /** Opens the file under its final name if it is there, else under its growing name; null while neither exists. */
+  open(): Promise<{ handle: H; final: boolean } | null>;
+  /** The file's size now, and whether it was deleted (unlinked, delete pending). */
+  size(handle: H): Promise<{ size: number; deleted: boolean }>;
+  read(handle: H, offset: number, length: number): Promise<Uint8Array>;
+  /** Whether the final name now holds this very file ('same'), another one ('other'), or nothing yet ('none'). */
+  finalName(handle: H): Promise<'same' | 'other' | 'none'>;
+  close(handle: H): Promise<void>;
+}
+
+export interface FileFollowerOptions<H> {
+  io: FollowIo<H>;
   listener: GrowthListener;
   /** How often to look for new bytes (ms); a kick() looks at once. */
   intervalMs: number;
@@ -14,9 +25,9 @@ export interface FileFollowerOptions {
   idleTimeoutMs: number;
   /** Refuse a file larger than this. */
   maxBytes: number;
+  /** Largest single read. */
+  readChunk?: number;
 }
-
-const READ_CHUNK = 256 * 1024;
 
 /**
  * Follows one segment file while ffmpeg writes it: opens the growing file
@@ -25,10 +36,10 @@ const READ_CHUNK = 256 * 1024;
  * open handle follows the file through the rename, so no byte is read twice
  * or missed. Never throws out of a timer: failures end the follow with onGone.
  */
-export class FileFollower {
-  readonly #o: FileFollowerOptions;
-  #handle: FileHandle | undefined;
-  #ino = -1;
+export class FileFollower<H> {
+  readonly #o: FileFollowerOptions<H>;
+  #handle: H | undefined;
+  #final = false;
   #offset = 0;
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
@@ -36,7 +47,7 @@ export class FileFollower {
   #ended = false;
   #lastProgress = Date.now();
 
-  constructor(options: FileFollowerOptions) {
+  constructor(options: FileFollowerOptions<H>) {
     this.#o = options;
   }
 
@@ -70,62 +81,53 @@ export class FileFollower {
   }
 
   async #look(): Promise<void> {
-    if (!this.#handle) {
-      // The final name first: a file already complete is read whole and done.
-      for (const path of [this.#o.finalPath, this.#o.growingPath]) {
-        const h = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return undefined;
-          throw err;
-        });
-        if (h) {
-          this.#handle = h;
-          this.#ino = (await h.stat()).ino;
-          break;
-        }
-      }
-      if (!this.#handle) {
-        this.#checkIdle();
+    const io = this.#o.io;
+    if (this.#handle === undefined) {
+      const opened = await io.open();
+      if (this.#ended) {
+        if (opened) await io.close(opened.handle).catch(() => undefined);
         return;
       }
+      if (!opened) return this.#checkIdle();
+      this.#handle = opened.handle;
+      this.#final = opened.final;
     }
+    const handle = this.#handle;
     // Is it in place yet? Then everything up to its size is the whole file.
-    const final = await stat(this.#o.finalPath).catch(() => undefined);
-    const complete = final !== undefined && final.ino === this.#ino;
-    if (final !== undefined && !complete) throw new SharecastError(ErrorCode.SegmentIncomplete, 'another file took the name of the segment being followed');
-    const nlink = await this.#readNew();
+    const where = this.#final ? 'same' : await io.finalName(handle);
+    if (where === 'other') throw new SharecastError(ErrorCode.SegmentIncomplete, 'another file took the name of the segment being followed');
+    const { deleted } = await this.#readNew(handle);
     if (this.#ended) return;
-    if (!complete && nlink === 0) throw new SharecastError(ErrorCode.SegmentIncomplete, 'the segment was deleted before it was complete');
-    if (complete) {
+    if (where === 'same') {
       // Bytes written between our read and the rename check are read too: the size is final now.
-      await this.#readNew();
+      await this.#readNew(handle);
       this.#end({ complete: true });
       return;
     }
+    if (deleted) throw new SharecastError(ErrorCode.SegmentIncomplete, 'the segment was deleted before it was complete');
     this.#checkIdle();
   }
 
-  /** Reads what was added since the last look. Returns the file's link count (0: deleted). */
-  async #readNew(): Promise<number> {
-    const h = this.#handle;
-    if (!h) return 1;
-    const { size, nlink } = await h.stat();
+  /** Reads what was added since the last look. */
+  async #readNew(handle: H): Promise<{ deleted: boolean }> {
+    const io = this.#o.io;
+    const { size, deleted } = await io.size(handle);
     if (size > this.#o.maxBytes) throw new SharecastError(ErrorCode.SourceUnavailable, `the segment grew past ${this.#o.maxBytes} bytes`);
     if (size < this.#offset) throw new SharecastError(ErrorCode.SegmentIncomplete, 'the segment being followed shrank');
+    const chunk = this.#o.readChunk ?? 256 * 1024;
     while (this.#offset < size && !this.#ended) {
-      const want = Math.min(READ_CHUNK, size - this.#offset);
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await h.read(buf, 0, want, this.#offset);
-      if (bytesRead === 0) break;
-      this.#offset += bytesRead;
+      const bytes = await io.read(handle, this.#offset, Math.min(chunk, size - this.#offset));
+      if (bytes.byteLength === 0) break;
+      this.#offset += bytes.byteLength;
       this.#lastProgress = Date.now();
-      if (!this.#ended) this.#o.listener.onData(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+      if (!this.#ended) this.#o.listener.onData(bytes);
     }
-    return nlink;
+    return { deleted };
   }
 
   #checkIdle(): void {
     if (Date.now() - this.#lastProgress > this.#o.idleTimeoutMs) {
-      throw new SharecastError(ErrorCode.SegmentIncomplete, this.#handle ? 'the segment stopped growing and was never completed' : 'the next segment never appeared');
+      throw new SharecastError(ErrorCode.SegmentIncomplete, this.#handle !== undefined ? 'the segment stopped growing and was never completed' : 'the next segment never appeared');
     }
   }
 
@@ -135,7 +137,7 @@ export class FileFollower {
     if (this.#timer) clearInterval(this.#timer);
     const h = this.#handle;
     this.#handle = undefined;
-    void h?.close().catch(() => undefined);
+    if (h !== undefined) void this.#o.io.close(h).catch(() => undefined);
     if (result === null) return;
     if ('complete' in result) this.#o.listener.onComplete(this.#offset);
     else this.#o.listener.onGone(result.gone);

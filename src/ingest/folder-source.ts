@@ -6,6 +6,7 @@ import { ErrorCode, SharecastError, errorSummary } from '../errors.js';
 import { masterPlaylistRefs } from '../hls/parse-master.js';
 import type { Logger } from '../log/logger.js';
 import { FileFollower } from './file-follower.js';
+import { fsFollowIo } from './fs-follow-io.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
 import { resolveInside } from './safe-path.js';
 import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
@@ -72,7 +73,7 @@ export class FolderSource implements Source {
   readonly #watchedSeen = new Map<string, Seen>();
   /** Playlist file name -> the media playlists it names, if it is a master (cached per name and mtime). */
   readonly #kinds = new Map<string, { mtimeMs: number; refs: string[] | null }>();
-  readonly #followers = new Set<FileFollower>();
+  readonly #followers = new Set<{ kick(): void; close(): void }>();
   #checking = false;
   #again = false;
   #polling = false;
@@ -126,13 +127,12 @@ export class FolderSource implements Source {
   follow(uri: string, listener: GrowthListener): () => void {
     const rel = resolveInside('', uri);
     const finalPath = join(this.#root, ...rel.split('/'));
-    let follower: FileFollower | undefined;
+    let follower: { kick(): void; close(): void } | undefined;
     const done = () => {
       if (follower) this.#followers.delete(follower);
     };
-    follower = new FileFollower({
-      finalPath,
-      growingPath: `${finalPath}.tmp`,
+    const f = new FileFollower({
+      io: fsFollowIo(finalPath, `${finalPath}.tmp`, async (path) => void (await this.#checkInside(path, uri))),
       intervalMs: this.#o.followIntervalMs ?? 20,
       idleTimeoutMs: this.#o.followIdleMs ?? 4000,
       maxBytes: MAX_FILE_BYTES,
@@ -148,8 +148,9 @@ export class FolderSource implements Source {
         },
       },
     });
-    this.#followers.add(follower);
-    follower.start();
+    follower = f;
+    this.#followers.add(f);
+    f.start();
     return () => {
       done();
       follower?.close();
@@ -166,11 +167,7 @@ export class FolderSource implements Source {
     const rel = resolveInside(playlistDir, uri);
     const full = join(this.#root, ...rel.split('/'));
     try {
-      const real = await realpath(full);
-      const root = this.#realRoot ?? (this.#realRoot = await realpath(this.#root));
-      if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-        throw new SharecastError(ErrorCode.PathOutsideSource, `"${uri}" links to a file outside the source folder`);
-      }
+      const real = await this.#checkInside(full, uri);
       const info = await stat(real);
       if (!info.isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is not a file`);
       if (info.size > MAX_FILE_BYTES) throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is larger than ${MAX_FILE_BYTES} bytes`);
@@ -184,6 +181,16 @@ export class FolderSource implements Source {
       const code = (err as NodeJS.ErrnoException).code;
       throw new SharecastError(ErrorCode.SourceUnavailable, code === 'ENOENT' ? `"${uri}" is listed but not in the folder` : `cannot read "${uri}": ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** The real path of `path`, if it lies inside the source folder (a symlink may lead out); else PathOutsideSource. */
+  async #checkInside(path: string, uri: string): Promise<string> {
+    const real = await realpath(path);
+    const root = this.#realRoot ?? (this.#realRoot = await realpath(this.#root));
+    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+      throw new SharecastError(ErrorCode.PathOutsideSource, `"${uri}" links to a file outside the source folder`);
+    }
+    return real;
   }
 
   /** Runs a check now, or right after the one under way. */
