@@ -148,3 +148,38 @@ function toGone(err: unknown): SharecastError {
   if (err instanceof SharecastError) return err;
   return new SharecastError(ErrorCode.SourceUnavailable, `cannot follow the segment: ${(err as Error).message}`, { cause: err });
 }
+
+/** A follow that a source keeps while it runs, to kick on file events and close with the source. */
+export interface RunningFollow {
+  kick(): void;
+  close(): void;
+}
+
+/**
+ * Starts following for a source: the follower is in `running` until it ends
+ * (complete, gone or stopped). `mapGone` lets the source word a failure its
+ * way. Returns the function that stops it.
+ */
+export function startFollow<H>(running: Set<RunningFollow>, o: Omit<FileFollowerOptions<H>, 'listener'> & { listener: GrowthListener; mapGone?: (e: SharecastError) => SharecastError }): () => void {
+  const { listener, mapGone, ...rest } = o;
+  const follower: FileFollower<H> = new FileFollower<H>({
+    ...rest,
+    listener: {
+      onData: (b) => listener.onData(b),
+      onComplete: (n) => {
+        running.delete(follower);
+        listener.onComplete(n);
+      },
+      onGone: (e) => {
+        running.delete(follower);
+        listener.onGone(mapGone ? mapGone(e) : e);
+      },
+    },
+  });
+  running.add(follower);
+  follower.start();
+  return () => {
+    running.delete(follower);
+    follower.close();
+  };
+}

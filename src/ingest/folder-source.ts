@@ -3,11 +3,11 @@ import type { Stats } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { ErrorCode, SharecastError, errorSummary } from '../errors.js';
-import { masterPlaylistRefs } from '../hls/parse-master.js';
 import type { Logger } from '../log/logger.js';
-import { FileFollower } from './file-follower.js';
+import { startFollow, type RunningFollow } from './file-follower.js';
 import { fsFollowIo } from './fs-follow-io.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
+import { KIND_PROBE_BYTES, PlaylistKinds } from './playlist-kinds.js';
 import { resolveInside } from './safe-path.js';
 import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
 
@@ -38,8 +38,6 @@ interface Seen {
 /** Segment files that can grow while followed: fMP4 media and their temp names. */
 const GROWING_FILE = /\.(m4s|mp4|cmfv|cmfa)(\.tmp)?$/i;
 
-/** Enough of a playlist's head to tell a master (multivariant) playlist. */
-const KIND_PROBE_BYTES = 64 * 1024;
 
 /** Biggest file read as a playlist or segment (a 4K segment of 10 s is ~30 MB). */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -71,9 +69,9 @@ export class FolderSource implements Source {
   /** The media playlists of a master, followed beside the main playlist. */
   #watched: string[] = [];
   readonly #watchedSeen = new Map<string, Seen>();
-  /** Playlist file name -> the media playlists it names, if it is a master (cached per name and mtime). */
-  readonly #kinds = new Map<string, { mtimeMs: number; refs: string[] | null }>();
-  readonly #followers = new Set<{ kick(): void; close(): void }>();
+  /** Which playlists are masters, and the renditions they name. */
+  readonly #kinds = new PlaylistKinds();
+  readonly #followers = new Set<RunningFollow>();
   #checking = false;
   #again = false;
   #polling = false;
@@ -125,37 +123,14 @@ export class FolderSource implements Source {
   }
 
   follow(uri: string, listener: GrowthListener): () => void {
-    const rel = resolveInside('', uri);
-    const finalPath = join(this.#root, ...rel.split('/'));
-    let follower: { kick(): void; close(): void } | undefined;
-    const done = () => {
-      if (follower) this.#followers.delete(follower);
-    };
-    const f = new FileFollower({
+    const finalPath = join(this.#root, ...resolveInside('', uri).split('/'));
+    return startFollow(this.#followers, {
       io: fsFollowIo(finalPath, `${finalPath}.tmp`, async (path) => void (await this.#checkInside(path, uri))),
       intervalMs: this.#o.followIntervalMs ?? 20,
       idleTimeoutMs: this.#o.followIdleMs ?? 4000,
       maxBytes: MAX_FILE_BYTES,
-      listener: {
-        onData: (b) => listener.onData(b),
-        onComplete: (n) => {
-          done();
-          listener.onComplete(n);
-        },
-        onGone: (e) => {
-          done();
-          listener.onGone(e);
-        },
-      },
+      listener,
     });
-    follower = f;
-    this.#followers.add(f);
-    f.start();
-    return () => {
-      done();
-      follower?.close();
-      follower = undefined;
-    };
   }
 
   status(): SourceStatus {
@@ -298,39 +273,12 @@ export class FolderSource implements Source {
       const info = await stat(join(this.#root, name)).catch(() => undefined);
       if (info?.isFile()) found.push({ name, info });
     }
-    // The media playlists a master in the folder names are its renditions, not recordings of their own
-    // (ffmpeg's dash muxer rewrites media_N.m3u8 all the time, master.m3u8 once).
-    const renditions = new Set<string>();
-    for (const f of found) for (const ref of (await this.#masterRefs(f.name, f.info)) ?? []) renditions.add(ref);
-    let newest: { name: string; info: Stats } | undefined;
-    for (const f of found) {
-      if (renditions.has(f.name)) continue;
-      if (!newest || f.info.mtimeMs > newest.info.mtimeMs) newest = f;
-    }
-    return newest;
-  }
-
-  /** The playlists a master playlist names (relative to the root), or null for a media playlist. */
-  async #masterRefs(name: string, info: Stats): Promise<string[] | null> {
-    const known = this.#kinds.get(name);
-    if (known && (known.refs === null || known.mtimeMs === info.mtimeMs)) return known.refs;
-    let refs: string[] | null = null;
-    try {
-      const h = await open(join(this.#root, name), 'r');
-      try {
-        const buf = Buffer.alloc(KIND_PROBE_BYTES);
-        const { bytesRead } = await h.read(buf, 0, KIND_PROBE_BYTES, 0);
-        const text = buf.subarray(0, bytesRead).toString('utf8');
-        if (/^#EXT-X-STREAM-INF/m.test(text)) refs = masterPlaylistRefs(text);
-      } finally {
-        await h.close();
-      }
-    } catch {
-      return null;
-    }
-    if (this.#kinds.size > 1000) this.#kinds.clear();
-    this.#kinds.set(name, { mtimeMs: info.mtimeMs, refs });
-    return refs;
+    return this.#kinds.newest(
+      found,
+      (f) => `${f.info.mtimeMs}`,
+      (f) => readHead(join(this.#root, f.name)),
+      (a, b) => a.info.mtimeMs > b.info.mtimeMs,
+    );
   }
 
   #openWatcher(): void {
@@ -365,5 +313,21 @@ export class FolderSource implements Source {
     if (state === 'error') this.#log.warn({ code: error?.code }, error?.message ?? 'source error');
     else if (prev.state === 'error') this.#log.info({ folder: this.#root }, 'source folder is back');
     this.#listener?.onStatus(this.#status);
+  }
+}
+
+/** The first bytes of a file as text, or undefined when it cannot be read. */
+async function readHead(path: string): Promise<string | undefined> {
+  try {
+    const h = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(KIND_PROBE_BYTES);
+      const { bytesRead } = await h.read(buf, 0, KIND_PROBE_BYTES, 0);
+      return buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await h.close();
+    }
+  } catch {
+    return undefined;
   }
 }

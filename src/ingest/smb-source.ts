@@ -10,7 +10,10 @@ import { SmbStatusError } from './smb/errors.js';
 import type { FileMeta } from './smb/file-messages.js';
 import { ShareConnection } from './smb/share-connection.js';
 import { SmbSourceStatus } from './smb/source-status.js';
-import type { PlaylistSnapshot, Source, SourceListener, SourceStatus } from './source.js';
+import { startFollow, type RunningFollow } from './file-follower.js';
+import { KIND_PROBE_BYTES, PlaylistKinds } from './playlist-kinds.js';
+import { smbFollowIo } from './smb/follow-io.js';
+import type { GrowthListener, Source, SourceListener, SourceStatus } from './source.js';
 
 export interface SmbSourceOptions {
   spec: SmbSourceSpec;
@@ -37,6 +40,10 @@ export interface SmbSourceOptions {
    * turns it off).
    */
   changeNotify?: boolean;
+  /** How often a segment being written is looked at for new bytes (ms); change notifications look at once. Default 50. */
+  followIntervalMs?: number;
+  /** A followed segment that neither appears nor grows for this long is given up (ms). Default 4000. */
+  followIdleMs?: number;
 }
 
 /** Notifications never make ticks closer than this. */
@@ -81,6 +88,11 @@ export class SmbSource implements Source {
   readonly #watcher: ChangeWatcher;
   readonly #share: ShareConnection;
   #last: Seen | undefined;
+  /** The media playlists of a master, polled beside the main one. */
+  #watched: string[] = [];
+  readonly #watchedSeen = new Map<string, Seen>();
+  readonly #kinds = new PlaylistKinds();
+  readonly #followers = new Set<RunningFollow>();
   #failures = 0;
   #closed = false;
   #wake: (() => void) | undefined;
@@ -99,11 +111,22 @@ export class SmbSource implements Source {
     if (last !== undefined && last.toLowerCase().endsWith('.m3u8')) {
       this.#fixedName = last;
       this.#root = parts.slice(0, -1).join('/');
+    } else if (last !== undefined && last.toLowerCase().endsWith('.mpd')) {
+      // ffmpeg's dash muxer with hls_playlist=1 writes master.m3u8 beside the MPD: follow the folder.
+      this.#fixedName = null;
+      this.#root = parts.slice(0, -1).join('/');
     } else {
       this.#fixedName = null;
       this.#root = parts.join('/');
     }
-    this.#watcher = new ChangeWatcher({ folder: this.#root, logger: this.#log, onChange: () => this.#kick() });
+    this.#watcher = new ChangeWatcher({
+      folder: this.#root,
+      logger: this.#log,
+      onChange: () => {
+        this.#kick();
+        for (const f of this.#followers) f.kick();
+      },
+    });
     this.#share = new ShareConnection({
       spec: options.spec,
       logger: this.#log,
@@ -123,8 +146,28 @@ export class SmbSource implements Source {
     return this.#status.current;
   }
 
+  watchPlaylists(names: readonly string[]): void {
+    this.#watched = names.map((n) => resolveInside('', n));
+    for (const n of this.#watchedSeen.keys()) if (!this.#watched.includes(n)) this.#watchedSeen.delete(n);
+    this.#kick();
+  }
+
+  follow(uri: string, listener: GrowthListener): () => void {
+    const path = this.#join(resolveInside('', uri));
+    return startFollow(this.#followers, {
+      io: smbFollowIo(() => this.#share.get(), path, `${path}.tmp`, this.#o.requestTimeoutMs),
+      intervalMs: this.#o.followIntervalMs ?? 50,
+      idleTimeoutMs: this.#o.followIdleMs ?? 4000,
+      maxBytes: MAX_SEGMENT_BYTES,
+      listener,
+      mapGone: (e) => segmentFailure(uri, e),
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    for (const f of this.#followers) f.close();
+    this.#followers.clear();
     this.#wake?.();
     this.#watcher.stop();
     await this.#loop;
@@ -210,12 +253,27 @@ export class SmbSource implements Source {
     // The folder exists (a missing one threw): watch it for changes.
     if (this.#o.changeNotify !== false && !this.#closed) this.#watcher.watch(client);
     if (found === 'missing') return;
-    const { name, meta } = found;
-    const last = this.#last;
-    if (last && last.name === name && sameMeta(last.meta, meta)) {
-      this.#status.set('ok');
-      return;
+    const seen = await this.#readIfChanged(client, found, this.#last);
+    this.#status.set('ok');
+    if (seen) {
+      this.#last = seen.seen;
+      if (seen.changed && !this.#closed) this.#listener?.onPlaylist({ text: seen.seen.text, name: seen.seen.name, observedAt: Date.now() });
     }
+    for (const name of this.#watched) {
+      if (this.#closed) return;
+      const polled = await this.#pollWatched(client, name);
+      if (polled === 'missing') continue;
+      const w = await this.#readIfChanged(client, polled, this.#watchedSeen.get(name));
+      if (!w) continue;
+      this.#watchedSeen.set(name, w.seen);
+      if (w.changed && !this.#closed) this.#listener?.onPlaylist({ text: w.seen.text, name, observedAt: Date.now() });
+    }
+  }
+
+  /** A playlist whose metadata changed since `last`, read whole (or undefined when unchanged, or replaced while read). */
+  async #readIfChanged(client: SmbClient, found: { name: string; meta: FileMeta; data: Buffer | undefined }, last: Seen | undefined): Promise<{ seen: Seen; changed: boolean } | undefined> {
+    const { name, meta } = found;
+    if (last && last.name === name && sameMeta(last.meta, meta)) return undefined;
     if (meta.endOfFile > BigInt(MAX_PLAYLIST_BYTES)) {
       throw new SharecastError(ErrorCode.PlaylistInvalid, `${name} is larger than ${MAX_PLAYLIST_BYTES} bytes; that is no playlist`);
     }
@@ -223,18 +281,23 @@ export class SmbSource implements Source {
     if (!data || BigInt(data.length) < meta.endOfFile) {
       const r = await client.readFile(this.#join(name));
       data = r.data;
-      if (r.meta.endOfFile !== BigInt(data.length)) return; // replaced while read: the next tick sees the new one
+      if (r.meta.endOfFile !== BigInt(data.length)) return undefined; // replaced while read: the next tick sees the new one
       meta.endOfFile = r.meta.endOfFile;
     } else if (BigInt(data.length) !== meta.endOfFile) {
-      return;
+      return undefined;
     }
     const text = new TextDecoder('utf-8').decode(data);
-    const changed = !last || last.name !== name || last.text !== text;
-    this.#last = { name, meta, text };
-    this.#status.set('ok');
-    if (changed && !this.#closed) {
-      const snapshot: PlaylistSnapshot = { text, name, observedAt: Date.now() };
-      this.#listener?.onPlaylist(snapshot);
+    return { seen: { name, meta, text }, changed: !last || last.name !== name || last.text !== text };
+  }
+
+  /** A media playlist of a master: like the fixed playlist, but a missing one is only waited for. */
+  async #pollWatched(client: SmbClient, name: string): Promise<{ name: string; meta: FileMeta; data: Buffer | undefined } | 'missing'> {
+    try {
+      const { meta, data } = await client.poll(this.#join(name), POLL_READ_BYTES);
+      return meta.isDirectory ? 'missing' : { name, meta, data };
+    } catch (err) {
+      if (err instanceof SmbStatusError && (err.status === NtStatus.ObjectNameNotFound || err.status === NtStatus.NoSuchFile)) return 'missing';
+      throw err;
     }
   }
 
@@ -280,11 +343,17 @@ export class SmbSource implements Source {
       }
       throw err;
     }
-    let newest: (typeof entries)[number] | undefined;
-    for (const e of entries) {
-      if (e.isDirectory || !e.name.toLowerCase().endsWith('.m3u8')) continue;
-      if (!newest || e.lastWriteTime > newest.lastWriteTime || (e.lastWriteTime === newest.lastWriteTime && e.name > newest.name)) newest = e;
-    }
+    const playlists = entries.filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.m3u8'));
+    // The media playlists a master names are its renditions, not recordings of their own.
+    const newest = await this.#kinds.newest(
+      playlists,
+      (e) => `${e.lastWriteTime}`,
+      async (e) => {
+        const r = await client.poll(this.#join(e.name), KIND_PROBE_BYTES).catch(() => undefined);
+        return r?.data?.toString('utf8');
+      },
+      (a, b) => a.lastWriteTime > b.lastWriteTime || (a.lastWriteTime === b.lastWriteTime && a.name > b.name),
+    );
     if (!newest) {
       this.#status.set('waiting', { code: ErrorCode.SourceUnavailable, message: `waiting for OBS to write a .m3u8 playlist in ${this.#where()}` });
       return 'missing';

@@ -46,7 +46,8 @@ export type DataFileName = keyof typeof DATA_FILES;
 /** What a stream keeps: `streams/NAME.json` (its sequence numbers). */
 const STREAM_STATE = { folder: DATA_FOLDERS.streams, suffix: '.json', mode: 0o644 } as const;
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** A stream name, or NAME~N for the other renditions of a stream relayed from a master playlist. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}(~\d{1,3})?$/;
 
 /** One file in the data dir: where it is, its mode, and the one way it is replaced (atomic, fsync'd). */
 export class DataFile {
