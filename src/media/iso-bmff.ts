@@ -172,24 +172,19 @@ export function parseInit(buf: Uint8Array): TrackInfo[] {
   return tracks;
 }
 
-export interface ChunkTiming {
-  /** Seconds of media in the chunk (the longest track, for a muxed one). */
-  duration: number;
-  /** Its first sample is a sync sample (an IDR frame for video): INDEPENDENT=YES. */
-  independent: boolean;
-  /** tfdt of the first track fragment, in its timescale. */
-  baseDecodeTime: number;
+/** What one track fragment (traf) holds: its track, its samples' total duration in the track's timescale, and its first sample's flags. */
+export interface TrackFragment {
+  track: TrackInfo;
+  traf: BoxHeader;
+  tfdt: BoxHeader | undefined;
+  units: number;
+  firstSampleFlags: number | undefined;
 }
 
-const NON_SYNC = 0x10000;
-
-/** Duration and independence of a chunk, from its moof (tfhd, tfdt, trun) and the init section's tracks. */
-export function chunkTiming(buf: Uint8Array, moof: BoxHeader, tracks: readonly TrackInfo[]): ChunkTiming {
+/** The track fragments of a moof, read with the init section's defaults. */
+export function trackFragments(buf: Uint8Array, moof: BoxHeader, tracks: readonly TrackInfo[]): TrackFragment[] {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let duration = 0;
-  let independent: boolean | undefined;
-  let baseDecodeTime = 0;
-  let first = true;
+  const out: TrackFragment[] = [];
   for (const traf of findAll(buf, 'traf', moof.body, moof.end)) {
     const tfhd = findBox(buf, ['tfhd'], traf.body, traf.end);
     if (!tfhd) throw new Error('a traf without tfhd');
@@ -208,11 +203,8 @@ export function chunkTiming(buf: Uint8Array, moof: BoxHeader, tracks: readonly T
     }
     if (tfFlags & 0x10) p += 4; // default_sample_size
     if (tfFlags & 0x20) defFlags = view.getUint32(p);
-    const tfdt = findBox(buf, ['tfdt'], traf.body, traf.end);
-    if (tfdt && first) {
-      baseDecodeTime = buf[tfdt.body] === 1 ? Number(view.getBigUint64(tfdt.body + 4)) : view.getUint32(tfdt.body + 4);
-    }
     let units = 0;
+    let firstSampleFlags: number | undefined;
     for (const trun of findAll(buf, 'trun', traf.body, traf.end)) {
       const flags = view.getUint32(trun.body) & 0xffffff;
       const count = view.getUint32(trun.body + 4);
@@ -223,7 +215,7 @@ export function chunkTiming(buf: Uint8Array, moof: BoxHeader, tracks: readonly T
         firstFlags = view.getUint32(q);
         q += 4;
       }
-      const per = ((flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0) + (flags & 0x400 ? 4 : 0) + (flags & 0x800 ? 4 : 0));
+      const per = (flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0) + (flags & 0x400 ? 4 : 0) + (flags & 0x800 ? 4 : 0);
       if (q + per * count > trun.end) throw new Error('a trun shorter than its sample count');
       for (let i = 0; i < count; i++) {
         let r = q + i * per;
@@ -235,14 +227,38 @@ export function chunkTiming(buf: Uint8Array, moof: BoxHeader, tracks: readonly T
         if (flags & 0x200) r += 4;
         let f = i === 0 && firstFlags !== undefined ? firstFlags : defFlags;
         if (flags & 0x400) f = view.getUint32(r);
-        if (first && i === 0 && independent === undefined) independent = (f & NON_SYNC) === 0;
+        if (firstSampleFlags === undefined) firstSampleFlags = f;
         units += d;
       }
     }
-    duration = Math.max(duration, units / track.timescale);
-    first = false;
+    out.push({ track, traf, tfdt: findBox(buf, ['tfdt'], traf.body, traf.end), units, firstSampleFlags });
   }
-  return { duration, independent: independent ?? false, baseDecodeTime };
+  return out;
+}
+
+export interface ChunkTiming {
+  /** Seconds of media in the chunk (the longest track, for a muxed one). */
+  duration: number;
+  /** Its first sample is a sync sample (an IDR frame for video): INDEPENDENT=YES. */
+  independent: boolean;
+  /** tfdt of the first track fragment, in its timescale. */
+  baseDecodeTime: number;
+}
+
+const NON_SYNC = 0x10000;
+
+/** Duration and independence of a chunk, from its moof (tfhd, tfdt, trun) and the init section's tracks. */
+export function chunkTiming(buf: Uint8Array, moof: BoxHeader, tracks: readonly TrackInfo[]): ChunkTiming {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const frags = trackFragments(buf, moof, tracks);
+  const first = frags[0];
+  let baseDecodeTime = 0;
+  if (first?.tfdt) baseDecodeTime = buf[first.tfdt.body] === 1 ? Number(view.getBigUint64(first.tfdt.body + 4)) : view.getUint32(first.tfdt.body + 4);
+  return {
+    duration: frags.reduce((a, f) => Math.max(a, f.units / f.track.timescale), 0),
+    independent: first?.firstSampleFlags !== undefined && (first.firstSampleFlags & NON_SYNC) === 0,
+    baseDecodeTime,
+  };
 }
 
 function ascii(buf: Uint8Array, off: number, n: number): string {
