@@ -31,7 +31,9 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
       const last = prev.playlist.segments.at(-1);
       const head = ['#EXTM3U', `#EXT-X-TARGETDURATION:${prev.playlist.targetDuration}`];
       if (last?.mapUri !== undefined) head.push(`#EXT-X-MAP:URI="${last.mapUri}"`);
-      const part = parsePlaylist(`${head.join('\n')}\n${added}`);
+      // Lines are named as they stand in the whole text (counted only when a message names one).
+      const lineOffset = () => countLines(prev.text) - head.length;
+      const part = parsePlaylist(`${head.join('\n')}\n${added}`, { lineOffset });
       return {
         ...prev.playlist,
         targetDuration: Math.max(prev.playlist.targetDuration, part.targetDuration),
@@ -41,4 +43,10 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
     }
   }
   return parsePlaylist(text);
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n += 1;
+  return n;
 }

@@ -1,14 +1,17 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
-import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { ErrorCode, SharecastError, errorSummary } from '../errors.js';
+import { ErrorCode, SharecastError, errorSummary, shown } from '../errors.js';
 import { masterPlaylistRefs } from '../hls/parse-master.js';
+import { MAX_PLAYLIST_BYTES } from '../hls/parse-playlist.js';
 import type { Logger } from '../log/logger.js';
+import { readFileUpTo, readHandleUpTo } from './bounded-read.js';
 import { FileFollower } from './file-follower.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
 import { resolveInside } from './safe-path.js';
 import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
+import { checkWholeSegment, type FileLook, type SettleOptions } from './whole-segment.js';
 
 export interface FolderSourceOptions {
   /** Absolute path to OBS's playlist, or to the folder it writes into. */
@@ -23,6 +26,8 @@ export interface FolderSourceOptions {
   followIntervalMs?: number;
   /** A followed segment that neither appears nor grows for this long is given up (ms). Default 4000. */
   followIdleMs?: number;
+  /** When a segment written just now counts as whole (see checkWholeSegment). Default DEFAULT_SETTLE. */
+  settle?: SettleOptions;
 }
 
 /** How a playlist's text is checked again: by its stat, then its bytes. */
@@ -31,7 +36,10 @@ interface Seen {
   mtimeMs: number;
   size: number;
   ino: number;
+  /** The text passed on ('' when it was refused). */
   text: string;
+  /** Why this version was refused (too large), if it was. */
+  problem?: { code: ErrorCode; message: string };
 }
 
 /** Segment files that can grow while followed: fMP4 media and their temp names. */
@@ -161,28 +169,43 @@ export class FolderSource implements Source {
     return this.#status;
   }
 
+  /**
+   * Reads a listed segment or init section, and hands it on only when it is
+   * the whole file (checkWholeSegment: container, size across the read, and
+   * two looks when it was written just now). A file still being written, cut
+   * short or empty is a SegmentIncomplete, which the republisher retries.
+   */
   async readSegment(uri: string): Promise<Uint8Array> {
     const playlistDir = '';
     const rel = resolveInside(playlistDir, uri);
     const full = join(this.#root, ...rel.split('/'));
+    let handle: FileHandle | undefined;
     try {
       const real = await realpath(full);
       const root = this.#realRoot ?? (this.#realRoot = await realpath(this.#root));
       if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-        throw new SharecastError(ErrorCode.PathOutsideSource, `"${uri}" links to a file outside the source folder`);
+        throw new SharecastError(ErrorCode.PathOutsideSource, `"${shown(uri)}" links to a file outside the source folder`);
       }
-      const info = await stat(real);
-      if (!info.isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is not a file`);
-      if (info.size > MAX_FILE_BYTES) throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is larger than ${MAX_FILE_BYTES} bytes`);
-      const bytes = await readFile(real);
-      if (bytes.byteLength < info.size) {
-        throw new SharecastError(ErrorCode.SegmentIncomplete, `"${uri}" read ${bytes.byteLength} of ${info.size} bytes`);
-      }
-      return bytes;
+      // A stat before the open: opening a FIFO the playlist names would wait for a writer forever.
+      if (!(await stat(real)).isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is not a file`);
+      handle = await open(real, 'r');
+      const h = handle;
+      const look = async (): Promise<FileLook> => {
+        const info = await h.stat();
+        if (!info.isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is not a file`);
+        return { size: info.size, mtimeMs: info.mtimeMs, at: Date.now() };
+      };
+      const first = await look();
+      if (first.size > MAX_FILE_BYTES) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is larger than ${MAX_FILE_BYTES} bytes`);
+      const read = await readHandleUpTo(h, MAX_FILE_BYTES, first.size);
+      if (read.tooLarge) throw new SharecastError(ErrorCode.SegmentIncomplete, `"${shown(uri)}" grew past ${MAX_FILE_BYTES} bytes while it was read`);
+      return await checkWholeSegment({ uri, bytes: read.bytes, first, look, ...(this.#o.settle ? { settle: this.#o.settle } : {}) });
     } catch (err) {
       if (err instanceof SharecastError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      throw new SharecastError(ErrorCode.SourceUnavailable, code === 'ENOENT' ? `"${uri}" is listed but not in the folder` : `cannot read "${uri}": ${(err as Error).message}`, { cause: err });
+      throw new SharecastError(ErrorCode.SourceUnavailable, code === 'ENOENT' ? `"${shown(uri)}" is listed but not in the folder` : `cannot read "${shown(uri)}": ${(err as Error).message}`, { cause: err });
+    } finally {
+      await handle?.close().catch(() => undefined);
     }
   }
 
@@ -237,20 +260,28 @@ export class FolderSource implements Source {
     const { name, info } = found;
     const last = this.#last;
     if (last && last.name === name && last.mtimeMs === info.mtimeMs && last.size === info.size && last.ino === info.ino) {
-      this.#setStatus('ok');
+      this.#setStatus(last.problem ? 'error' : 'ok', last.problem);
       await this.#checkWatched();
       return;
     }
-    let text: string;
+    let read: { text: string } | { problem: { code: ErrorCode; message: string } };
     try {
-      text = await readFile(join(this.#root, name), 'utf8');
+      read = await readPlaylistText(join(this.#root, name), name, info.size);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // replaced while we looked; the next event brings it
       this.#setStatus('error', errorSummary(new SharecastError(ErrorCode.SourceUnavailable, `cannot read ${name}: ${(err as Error).message}`)));
       return;
     }
-    const changed = !last || last.name !== name || last.text !== text;
-    this.#last = { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text };
+    const seen = { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino };
+    if ('problem' in read) {
+      // Not kept, not passed on: the next version of the file is looked at again.
+      this.#last = { ...seen, text: '', problem: read.problem };
+      this.#setStatus('error', read.problem);
+      return;
+    }
+    const { text } = read;
+    const changed = !last || last.name !== name || last.problem !== undefined || last.text !== text;
+    this.#last = { ...seen, text };
     this.#setStatus('ok');
     if (changed && !this.#closed) {
       const snapshot: PlaylistSnapshot = { text, name, observedAt: Date.now() };
@@ -268,10 +299,15 @@ export class FolderSource implements Source {
       if (!info?.isFile()) continue;
       const seen = this.#watchedSeen.get(name);
       if (seen && seen.mtimeMs === info.mtimeMs && seen.size === info.size && seen.ino === info.ino) continue;
-      const text = await readFile(path, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text });
-      if (seen?.text !== text && !this.#closed) this.#listener?.onPlaylist({ text, name, observedAt: Date.now() });
+      const read = await readPlaylistText(path, name, info.size).catch(() => undefined);
+      if (read === undefined) continue;
+      if ('problem' in read) {
+        this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text: '', problem: read.problem });
+        this.#log.warn({ code: read.problem.code, file: name }, read.problem.message);
+        continue;
+      }
+      this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text: read.text });
+      if ((seen?.problem !== undefined || seen?.text !== read.text) && !this.#closed) this.#listener?.onPlaylist({ text: read.text, name, observedAt: Date.now() });
     }
   }
 
@@ -359,4 +395,19 @@ export class FolderSource implements Source {
     else if (prev.state === 'error') this.#log.info({ folder: this.#root }, 'source folder is back');
     this.#listener?.onStatus(this.#status);
   }
+}
+
+/**
+ * A playlist's text, read with a bound: a file over MAX_PLAYLIST_BYTES (by
+ * its stat, or by what a read finds when it grew meanwhile) is refused
+ * without reading more than the limit, and its text is never kept.
+ */
+async function readPlaylistText(path: string, name: string, statSize: number): Promise<{ text: string } | { problem: { code: ErrorCode; message: string } }> {
+  const tooLarge = (size: string) => ({
+    problem: { code: ErrorCode.PlaylistInvalid, message: `${shown(name)} is ${size}, more than the ${MAX_PLAYLIST_BYTES} bytes a playlist may have: not read` },
+  });
+  if (statSize > MAX_PLAYLIST_BYTES) return tooLarge(`${statSize} bytes`);
+  const read = await readFileUpTo(path, MAX_PLAYLIST_BYTES);
+  if (read.tooLarge) return tooLarge('still growing');
+  return { text: read.bytes.toString('utf8') };
 }

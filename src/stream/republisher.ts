@@ -1,4 +1,4 @@
-import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
+import { ErrorCode, errorSummary, shown, toSharecastError, type SharecastError } from '../errors.js';
 import { parseAppended, type ParsedVersion } from '../hls/parse-appended.js';
 import type { RenditionReport, SourcePlaylist } from '../hls/playlist-model.js';
 import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
@@ -12,7 +12,7 @@ import { extensionOf, type StoreEvent, type StoredBody, type StreamFiles } from 
 import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
-import { streamStatus, type StreamStatus } from './stream-status.js';
+import { streamStatus, type SkippedSegment, type StreamStatus } from './stream-status.js';
 import {
   appendSegment,
   expireRetired,
@@ -62,8 +62,12 @@ export interface RepublisherOptions {
   tickMs?: number;
 }
 
-/** Delays before the 2nd and 3rd read of a segment: a file can lag its listing on network shares. */
-const RETRY_DELAYS_MS = [50, 250];
+/**
+ * Delays before the 2nd, 3rd and 4th read of a segment: on network shares a
+ * file can lag its listing, or still grow after it (SegmentIncomplete). About
+ * a second in all, then the segment is skipped with a discontinuity.
+ */
+const RETRY_DELAYS_MS = [50, 200, 750];
 
 /**
  * Drives one media playlist: takes each new version of OBS's playlist,
@@ -89,6 +93,10 @@ export class Republisher {
   #skipped = false;
   #draining: Promise<void> | null = null;
   #playlistError: { code: string; message: string } | null = null;
+  /** The last listed segment that was not published, and how many were not (for /api/status). */
+  #skips: { last: SkippedSegment | null; count: number } = { last: null, count: 0 };
+  /** The window does not fit in the cache: said once, until it fits again. */
+  #overCache = false;
   /** The last version of OBS's playlist that parsed, to parse only what a growing list adds. */
   #lastParsed: (ParsedVersion & { name: string }) | undefined;
   #sourceEnded = false;
@@ -205,6 +213,7 @@ export class Republisher {
       timeline: this.#timeline,
       source,
       playlistError: this.#playlistError,
+      skipped: this.#skips,
       offlineAfterSeconds: offlineTimeoutSeconds(this.#timeline, this.#o),
     });
   }
@@ -302,6 +311,10 @@ export class Republisher {
   /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
     const { metrics, logger } = this.#o;
+    if (item.invalid !== undefined) {
+      this.#skip(item.uri, { code: ErrorCode.PlaylistInvalid, message: item.invalid });
+      return false;
+    }
     try {
       const init = item.mapUri === undefined ? undefined : await this.#initFor(item.epoch, item.mapUri);
       // A segment followed while it grew: its parts are public already; the rest of its bytes come from the follow.
@@ -345,12 +358,19 @@ export class Republisher {
       return true;
     } catch (err) {
       const e = toSharecastError(err, ErrorCode.SourceUnavailable);
-      metrics.sourceErrors.inc({ stream: this.name, code: e.code });
-      logger.warn({ code: e.code, segment: item.uri }, `skipping a segment: ${e.message}`);
       // A playlist that names files outside the source (hls_base_url, absolute paths) never plays: say so in /api/status.
       if (e.code === ErrorCode.PathOutsideSource) this.#playlistError = { code: e.code, message: e.message };
+      this.#skip(item.uri, e);
       return false;
     }
+  }
+
+  /** A listed segment is not published: counted, logged, and shown in /api/status. The next one follows a discontinuity. */
+  #skip(uri: string, e: Pick<SharecastError, 'code' | 'message'>): void {
+    this.#o.metrics.sourceErrors.inc({ stream: this.name, code: e.code });
+    this.#o.logger.warn({ code: e.code, segment: shown(uri) }, `skipping a segment: ${e.message}`);
+    const last: SkippedSegment = { code: e.code, message: shown(e.message, 400), segment: shown(uri), at: new Date(this.#o.now()).toISOString() };
+    this.#skips = { last, count: this.#skips.count + 1 };
   }
 
   /** With parts on, the next part to come is the first of the next segment (EXT-X-PRELOAD-HINT). */
@@ -399,7 +419,7 @@ export class Republisher {
     const prev = this.#timeline;
     if (next === prev) return;
     this.#timeline = next;
-    if (next.retired !== prev.retired || next.segments !== prev.segments || next.parts?.pending !== prev.parts?.pending) this.#files.keep(servableNames(next));
+    if (next.retired !== prev.retired || next.segments !== prev.segments || next.parts?.pending !== prev.parts?.pending) this.#pin(next);
     if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence || next.parts !== prev.parts) this.#render();
     const upcoming = nextMsn(next);
     if (this.#o.sequences && upcoming !== this.#savedMsn) {
@@ -419,6 +439,20 @@ export class Republisher {
         }
       }
     }
+  }
+
+  /** Pins what viewers may fetch, as far as the cache holds it; says once when it does not. */
+  #pin(t: Timeline): void {
+    const kept = this.#files.keep(servableNames(t));
+    if (kept.left > 0 && !this.#overCache) {
+      this.#o.logger.warn(
+        { pinnedBytes: kept.pinnedBytes, leftBytes: kept.leftBytes, budgetBytes: kept.budgetBytes },
+        'the live window is larger than the segment cache: its oldest segments may be gone (404) before they leave the playlist; raise --cache-size or lower --window',
+      );
+    } else if (kept.left === 0 && this.#overCache) {
+      this.#o.logger.info('the live window fits in the segment cache again');
+    }
+    this.#overCache = kept.left > 0;
   }
 
   #render(): void {
