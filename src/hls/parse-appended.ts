@@ -6,8 +6,12 @@ export interface ParsedVersion {
   playlist: SourcePlaylist;
 }
 
-/** Tags that only stand in a playlist's header: seeing one in the new part means OBS rewrote the header. */
-const HEADER_TAG = /^#EXT-X-(?:TARGETDURATION|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|VERSION|PLAYLIST-TYPE|INDEPENDENT-SEGMENTS|START|SERVER-CONTROL)/m;
+/**
+ * Tags that only stand in a playlist's header (seeing one in the new part
+ * means OBS rewrote the header), and tags of a master playlist (which change
+ * what the whole text is): either way the text is parsed whole.
+ */
+const HEADER_TAG = /^#EXT-X-(?:TARGETDURATION|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|VERSION|PLAYLIST-TYPE|INDEPENDENT-SEGMENTS|START|SERVER-CONTROL|STREAM-INF|I-FRAME-STREAM-INF|MEDIA:|SESSION-)/m;
 
 /**
  * Parses a new version of OBS's playlist, reusing the previous version when
@@ -45,8 +49,7 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
   return parsePlaylist(text);
 }
 
+/** Line breaks as parsePlaylist counts them: CRLF, LF or a lone CR. */
 function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n += 1;
-  return n;
+  return text.match(/\r\n?|\n/g)?.length ?? 0;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, errorSummary, shown, toSharecastError, type SharecastError } from '../errors.js';
+import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
 import { parseAppended, type ParsedVersion } from '../hls/parse-appended.js';
 import type { RenditionReport, SourcePlaylist } from '../hls/playlist-model.js';
 import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
@@ -12,7 +12,8 @@ import { extensionOf, type StoreEvent, type StoredBody, type StreamFiles } from 
 import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
-import { streamStatus, type SkippedSegment, type StreamStatus } from './stream-status.js';
+import { SkippedSegments } from './skipped-segments.js';
+import { streamStatus, type StreamStatus } from './stream-status.js';
 import {
   appendSegment,
   expireRetired,
@@ -60,6 +61,8 @@ export interface RepublisherOptions {
   sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
   /** How often to check for going offline and for expired segments (ms). */
   tickMs?: number;
+  /** Delays before each new read of a segment that failed (ms); default RETRY_DELAYS_MS. */
+  retryDelaysMs?: readonly number[];
 }
 
 /**
@@ -93,8 +96,7 @@ export class Republisher {
   #skipped = false;
   #draining: Promise<void> | null = null;
   #playlistError: { code: string; message: string } | null = null;
-  /** The last listed segment that was not published, and how many were not (for /api/status). */
-  #skips: { last: SkippedSegment | null; count: number } = { last: null, count: 0 };
+  readonly #skips: SkippedSegments;
   /** The window does not fit in the cache: said once, until it fits again. */
   #overCache = false;
   /** The last version of OBS's playlist that parsed, to parse only what a growing list adds. */
@@ -111,6 +113,7 @@ export class Republisher {
     this.#file = options.file ?? 'index.m3u8';
     this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250, dir: options.dir ?? '' };
     this.#files = options.files;
+    this.#skips = new SkippedSegments({ stream: this.name, logger: options.logger, metrics: options.metrics, now: this.#o.now });
     const saved = this.#o.sequences?.load(this.name);
     const fresh = newTimeline(this.#o.now());
     // After a restart of sharecast, continue the sequence numbers (the first segment then gets a discontinuity).
@@ -213,7 +216,7 @@ export class Republisher {
       timeline: this.#timeline,
       source,
       playlistError: this.#playlistError,
-      skipped: this.#skips,
+      skipped: this.#skips.status,
       offlineAfterSeconds: offlineTimeoutSeconds(this.#timeline, this.#o),
     });
   }
@@ -312,7 +315,7 @@ export class Republisher {
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
     const { metrics, logger } = this.#o;
     if (item.invalid !== undefined) {
-      this.#skip(item.uri, { code: ErrorCode.PlaylistInvalid, message: item.invalid });
+      this.#skips.record(item.uri, { code: ErrorCode.PlaylistInvalid, message: item.invalid });
       return false;
     }
     try {
@@ -360,17 +363,9 @@ export class Republisher {
       const e = toSharecastError(err, ErrorCode.SourceUnavailable);
       // A playlist that names files outside the source (hls_base_url, absolute paths) never plays: say so in /api/status.
       if (e.code === ErrorCode.PathOutsideSource) this.#playlistError = { code: e.code, message: e.message };
-      this.#skip(item.uri, e);
+      this.#skips.record(item.uri, e);
       return false;
     }
-  }
-
-  /** A listed segment is not published: counted, logged, and shown in /api/status. The next one follows a discontinuity. */
-  #skip(uri: string, e: Pick<SharecastError, 'code' | 'message'>): void {
-    this.#o.metrics.sourceErrors.inc({ stream: this.name, code: e.code });
-    this.#o.logger.warn({ code: e.code, segment: shown(uri) }, `skipping a segment: ${e.message}`);
-    const last: SkippedSegment = { code: e.code, message: shown(e.message, 400), segment: shown(uri), at: new Date(this.#o.now()).toISOString() };
-    this.#skips = { last, count: this.#skips.count + 1 };
   }
 
   /** With parts on, the next part to come is the first of the next segment (EXT-X-PRELOAD-HINT). */
@@ -411,7 +406,7 @@ export class Republisher {
 
   #read(uri: string): Promise<Uint8Array> {
     const path = this.#sourcePath(uri);
-    return readWithRetries(() => this.#o.source.readSegment(path), { delaysMs: RETRY_DELAYS_MS, stopped: () => this.#closed });
+    return readWithRetries(() => this.#o.source.readSegment(path), { delaysMs: this.#o.retryDelaysMs ?? RETRY_DELAYS_MS, stopped: () => this.#closed });
   }
 
   /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
