@@ -90,7 +90,7 @@ describe('folder source: segments that are not whole when listed, MPEG-TS (issue
     dir = mkdtempSync(join(tmpdir(), 'sharecast-bad-'));
     pl = new HandPlaylist(dir, ['#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0']);
     relay = await startRelay(['--source', join(dir, 'stream.m3u8'), '--window', '60']);
-    watcher = new RelayWatcher(relay).start(50);
+    watcher = new RelayWatcher(relay, 'live', { endListIsFinal: true }).start(50);
     put('s0.ts', demo(0));
     await listAndWait(['s0.ts'], 1);
   });
