@@ -100,3 +100,12 @@ export function errorSummary(err: unknown): { code: ErrorCode; message: string }
   const e = toSharecastError(err);
   return { code: e.code, message: e.message };
 }
+
+/**
+ * A value from outside (a URI a playlist names, a line of it) as shown in a
+ * message, a log line or /api/status: at most `max` characters, so a 10 KB
+ * URI does not become a 10 KB status.
+ */
+export function shown(value: string, max = 200): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
+}

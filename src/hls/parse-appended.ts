@@ -6,8 +6,12 @@ export interface ParsedVersion {
   playlist: SourcePlaylist;
 }
 
-/** Tags that only stand in a playlist's header: seeing one in the new part means OBS rewrote the header. */
-const HEADER_TAG = /^#EXT-X-(?:TARGETDURATION|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|VERSION|PLAYLIST-TYPE|INDEPENDENT-SEGMENTS|START|SERVER-CONTROL)/m;
+/**
+ * Tags that only stand in a playlist's header (seeing one in the new part
+ * means OBS rewrote the header), and tags of a master playlist (which change
+ * what the whole text is): either way the text is parsed whole.
+ */
+const HEADER_TAG = /^#EXT-X-(?:TARGETDURATION|MEDIA-SEQUENCE|DISCONTINUITY-SEQUENCE|VERSION|PLAYLIST-TYPE|INDEPENDENT-SEGMENTS|START|SERVER-CONTROL|STREAM-INF|I-FRAME-STREAM-INF|MEDIA:|SESSION-)/m;
 
 /**
  * Parses a new version of OBS's playlist, reusing the previous version when
@@ -31,7 +35,9 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
       const last = prev.playlist.segments.at(-1);
       const head = ['#EXTM3U', `#EXT-X-TARGETDURATION:${prev.playlist.targetDuration}`];
       if (last?.mapUri !== undefined) head.push(`#EXT-X-MAP:URI="${last.mapUri}"`);
-      const part = parsePlaylist(`${head.join('\n')}\n${added}`);
+      // Lines are named as they stand in the whole text (counted only when a message names one).
+      const lineOffset = () => countLines(prev.text) - head.length;
+      const part = parsePlaylist(`${head.join('\n')}\n${added}`, { lineOffset });
       return {
         ...prev.playlist,
         targetDuration: Math.max(prev.playlist.targetDuration, part.targetDuration),
@@ -41,4 +47,9 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
     }
   }
   return parsePlaylist(text);
+}
+
+/** Line breaks as parsePlaylist counts them: CRLF, LF or a lone CR. */
+function countLines(text: string): number {
+  return text.match(/\r\n?|\n/g)?.length ?? 0;
 }

@@ -18,6 +18,8 @@ export interface SourceSegment {
   mapUri?: string;
   /** EXT-X-PROGRAM-DATE-TIME as written, if the source wrote one for this segment. */
   programDateTime?: string;
+  /** Why this segment cannot be relayed (its EXTINF is nonsense), naming the line; its duration is then 0. */
+  invalid?: string;
 }
 
 /** OBS's media playlist, parsed. */

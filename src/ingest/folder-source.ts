@@ -1,15 +1,18 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
-import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { ErrorCode, SharecastError, errorSummary } from '../errors.js';
+import { ErrorCode, SharecastError, errorSummary, shown } from '../errors.js';
+import { MAX_PLAYLIST_BYTES } from '../hls/parse-playlist.js';
 import type { Logger } from '../log/logger.js';
+import { readFileUpTo, readHandleUpTo } from './bounded-read.js';
 import { startFollow, type RunningFollow } from './file-follower.js';
 import { fsFollowIo } from './fs-follow-io.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
 import { KIND_PROBE_BYTES, PlaylistKinds } from './playlist-kinds.js';
 import { resolveInside } from './safe-path.js';
 import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
+import { DEFAULT_SETTLE, checkWholeSegment, type FileLook, type SettleOptions } from './whole-segment.js';
 
 export interface FolderSourceOptions {
   /** Absolute path to OBS's playlist, or to the folder it writes into. */
@@ -24,6 +27,8 @@ export interface FolderSourceOptions {
   followIntervalMs?: number;
   /** A followed segment that neither appears nor grows for this long is given up (ms). Default 4000. */
   followIdleMs?: number;
+  /** When a segment written just now counts as whole (see checkWholeSegment). Default: LOCAL_SETTLE, or DEFAULT_SETTLE on a polled (network) folder. */
+  settle?: SettleOptions;
 }
 
 /** How a playlist's text is checked again: by its stat, then its bytes. */
@@ -32,8 +37,19 @@ interface Seen {
   mtimeMs: number;
   size: number;
   ino: number;
+  /** The text passed on ('' when it was refused). */
   text: string;
+  /** Why this version was refused (too large), if it was. */
+  problem?: { code: ErrorCode; message: string };
 }
+
+/**
+ * On a local disk a second look 15 ms after the first is enough to see a file
+ * still being written (and ffmpeg writes a segment whole before it lists it);
+ * a network mount, where another machine writes and attributes lag, gets the
+ * longer default.
+ */
+const LOCAL_SETTLE: SettleOptions = { quietMs: 1000, settleMs: 15 };
 
 /** Segment files that can grow while followed: fMP4 media and their temp names. */
 const GROWING_FILE = /\.(m4s|mp4|cmfv|cmfa)(\.tmp)?$/i;
@@ -137,24 +153,39 @@ export class FolderSource implements Source {
     return this.#status;
   }
 
+  /**
+   * Reads a listed segment or init section, and hands it on only when it is
+   * the whole file (checkWholeSegment: container, size across the read, and
+   * two looks when it was written just now). A file still being written, cut
+   * short or empty is a SegmentIncomplete, which the republisher retries.
+   */
   async readSegment(uri: string): Promise<Uint8Array> {
     const playlistDir = '';
     const rel = resolveInside(playlistDir, uri);
     const full = join(this.#root, ...rel.split('/'));
+    let handle: FileHandle | undefined;
     try {
       const real = await this.#checkInside(full, uri);
-      const info = await stat(real);
-      if (!info.isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is not a file`);
-      if (info.size > MAX_FILE_BYTES) throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is larger than ${MAX_FILE_BYTES} bytes`);
-      const bytes = await readFile(real);
-      if (bytes.byteLength < info.size) {
-        throw new SharecastError(ErrorCode.SegmentIncomplete, `"${uri}" read ${bytes.byteLength} of ${info.size} bytes`);
-      }
-      return bytes;
+      // A stat before the open: opening a FIFO the playlist names would wait for a writer forever.
+      if (!(await stat(real)).isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is not a file`);
+      handle = await open(real, 'r');
+      const h = handle;
+      const look = async (): Promise<FileLook> => {
+        const info = await h.stat();
+        if (!info.isFile()) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is not a file`);
+        return { size: info.size, mtimeMs: info.mtimeMs, at: Date.now() };
+      };
+      const first = await look();
+      if (first.size > MAX_FILE_BYTES) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is larger than ${MAX_FILE_BYTES} bytes`);
+      const read = await readHandleUpTo(h, MAX_FILE_BYTES, first.size);
+      if (read.tooLarge) throw new SharecastError(ErrorCode.SegmentIncomplete, `"${shown(uri)}" grew past ${MAX_FILE_BYTES} bytes while it was read`);
+      return await checkWholeSegment({ uri, bytes: read.bytes, first, look, settle: this.#o.settle ?? (this.#polling ? DEFAULT_SETTLE : LOCAL_SETTLE) });
     } catch (err) {
       if (err instanceof SharecastError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      throw new SharecastError(ErrorCode.SourceUnavailable, code === 'ENOENT' ? `"${uri}" is listed but not in the folder` : `cannot read "${uri}": ${(err as Error).message}`, { cause: err });
+      throw new SharecastError(ErrorCode.SourceUnavailable, code === 'ENOENT' ? `"${shown(uri)}" is listed but not in the folder` : `cannot read "${shown(uri)}": ${(err as Error).message}`, { cause: err });
+    } finally {
+      await handle?.close().catch(() => undefined);
     }
   }
 
@@ -163,7 +194,7 @@ export class FolderSource implements Source {
     const real = await realpath(path);
     const root = this.#realRoot ?? (this.#realRoot = await realpath(this.#root));
     if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-      throw new SharecastError(ErrorCode.PathOutsideSource, `"${uri}" links to a file outside the source folder`);
+      throw new SharecastError(ErrorCode.PathOutsideSource, `"${shown(uri)}" links to a file outside the source folder`);
     }
     return real;
   }
@@ -219,20 +250,28 @@ export class FolderSource implements Source {
     const { name, info } = found;
     const last = this.#last;
     if (last && last.name === name && last.mtimeMs === info.mtimeMs && last.size === info.size && last.ino === info.ino) {
-      this.#setStatus('ok');
+      this.#setStatus(last.problem ? 'error' : 'ok', last.problem);
       await this.#checkWatched();
       return;
     }
-    let text: string;
+    let read: { text: string } | { problem: { code: ErrorCode; message: string } };
     try {
-      text = await readFile(join(this.#root, name), 'utf8');
+      read = await readPlaylistText(join(this.#root, name), name, info.size);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // replaced while we looked; the next event brings it
       this.#setStatus('error', errorSummary(new SharecastError(ErrorCode.SourceUnavailable, `cannot read ${name}: ${(err as Error).message}`)));
       return;
     }
-    const changed = !last || last.name !== name || last.text !== text;
-    this.#last = { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text };
+    const seen = { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino };
+    if ('problem' in read) {
+      // Not kept, not passed on: the next version of the file is looked at again.
+      this.#last = { ...seen, text: '', problem: read.problem };
+      this.#setStatus('error', read.problem);
+      return;
+    }
+    const { text } = read;
+    const changed = !last || last.name !== name || last.problem !== undefined || last.text !== text;
+    this.#last = { ...seen, text };
     this.#setStatus('ok');
     if (changed && !this.#closed) {
       const snapshot: PlaylistSnapshot = { text, name, observedAt: Date.now() };
@@ -250,10 +289,15 @@ export class FolderSource implements Source {
       if (!info?.isFile()) continue;
       const seen = this.#watchedSeen.get(name);
       if (seen && seen.mtimeMs === info.mtimeMs && seen.size === info.size && seen.ino === info.ino) continue;
-      const text = await readFile(path, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text });
-      if (seen?.text !== text && !this.#closed) this.#listener?.onPlaylist({ text, name, observedAt: Date.now() });
+      const read = await readPlaylistText(path, name, info.size).catch(() => undefined);
+      if (read === undefined) continue;
+      if ('problem' in read) {
+        this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text: '', problem: read.problem });
+        this.#log.warn({ code: read.problem.code, file: name }, read.problem.message);
+        continue;
+      }
+      this.#watchedSeen.set(name, { name, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino, text: read.text });
+      if ((seen?.problem !== undefined || seen?.text !== read.text) && !this.#closed) this.#listener?.onPlaylist({ text: read.text, name, observedAt: Date.now() });
     }
   }
 
@@ -330,4 +374,19 @@ async function readHead(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A playlist's text, read with a bound: a file over MAX_PLAYLIST_BYTES (by
+ * its stat, or by what a read finds when it grew meanwhile) is refused
+ * without reading more than the limit, and its text is never kept.
+ */
+async function readPlaylistText(path: string, name: string, statSize: number): Promise<{ text: string } | { problem: { code: ErrorCode; message: string } }> {
+  const tooLarge = (size: string) => ({
+    problem: { code: ErrorCode.PlaylistInvalid, message: `${shown(name)} is ${size}, more than the ${MAX_PLAYLIST_BYTES} bytes a playlist may have: not read` },
+  });
+  if (statSize > MAX_PLAYLIST_BYTES) return tooLarge(`${statSize} bytes`);
+  const read = await readFileUpTo(path, MAX_PLAYLIST_BYTES);
+  if (read.tooLarge) return tooLarge('still growing');
+  return { text: read.bytes.toString('utf8') };
 }

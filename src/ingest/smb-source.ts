@@ -1,7 +1,9 @@
 import { describeSourceSpec, type SmbSourceSpec } from '../config/source-spec.js';
-import { ErrorCode, SharecastError } from '../errors.js';
+import { ErrorCode, SharecastError, shown } from '../errors.js';
+import { MAX_PLAYLIST_BYTES } from '../hls/parse-playlist.js';
 import type { Logger } from '../log/logger.js';
 import { resolveInside } from './safe-path.js';
+import { checkWholeSegment } from './whole-segment.js';
 import { ChangeWatcher } from './smb/change-watcher.js';
 import type { SmbClient } from './smb/client.js';
 import { NtStatus } from './smb/constants.js';
@@ -51,7 +53,6 @@ const MIN_TICK_GAP_MS = 20;
 
 /** A playlist this big is still read whole in the poll's one round trip. */
 const POLL_READ_BYTES = 64 * 1024;
-const MAX_PLAYLIST_BYTES = 16 * 1024 * 1024;
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 
 interface Seen {
@@ -183,18 +184,23 @@ export class SmbSource implements Source {
     }
     let data: Buffer;
     let meta: FileMeta;
+    const at = Date.now();
+    const opts = { signal, timeoutMs: this.#o.requestTimeoutMs };
     try {
-      ({ data, meta } = await client.readFile(path, { signal, timeoutMs: this.#o.requestTimeoutMs, maxBytes: MAX_SEGMENT_BYTES }));
+      ({ data, meta } = await client.readFile(path, { ...opts, maxBytes: MAX_SEGMENT_BYTES }));
     } catch (err) {
       throw segmentFailure(uri, err);
     }
     if (meta.endOfFile > BigInt(MAX_SEGMENT_BYTES)) {
-      throw new SharecastError(ErrorCode.SourceUnavailable, `"${uri}" is larger than ${MAX_SEGMENT_BYTES} bytes`);
+      throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is larger than ${MAX_SEGMENT_BYTES} bytes`);
     }
-    if (BigInt(data.length) !== meta.endOfFile) {
-      throw new SharecastError(ErrorCode.SegmentIncomplete, `"${uri}" read ${data.length} of the ${meta.endOfFile} bytes the server reports`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // The one completeness check every source makes: whole container, the size read, and no write under way.
+    const look = async () => {
+      const m = await client.stat(path, opts).catch(() => undefined);
+      return m && { size: Number(m.endOfFile), mtimeMs: fileTimeToMs(m.lastWriteTime), at: Date.now() };
+    };
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return checkWholeSegment({ uri, bytes, first: { size: Number(meta.endOfFile), mtimeMs: fileTimeToMs(meta.lastWriteTime), at }, look });
   }
 
   #join(rel: string): string {
@@ -279,7 +285,7 @@ export class SmbSource implements Source {
     }
     let data = found.data;
     if (!data || BigInt(data.length) < meta.endOfFile) {
-      const r = await client.readFile(this.#join(name));
+      const r = await client.readFile(this.#join(name), { maxBytes: MAX_PLAYLIST_BYTES });
       data = r.data;
       if (r.meta.endOfFile !== BigInt(data.length)) return undefined; // replaced while read: the next tick sees the new one
       meta.endOfFile = r.meta.endOfFile;
@@ -388,4 +394,9 @@ function sameMeta(a: FileMeta, b: FileMeta): boolean {
     a.changeTime === b.changeTime &&
     a.creationTime === b.creationTime
   );
+}
+
+/** A FILETIME (100 ns since 1601-01-01) as ms since the Unix epoch. */
+function fileTimeToMs(t: bigint): number {
+  return Number(t / 10_000n) - 11_644_473_600_000;
 }

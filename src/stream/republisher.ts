@@ -12,6 +12,7 @@ import { extensionOf, type StoreEvent, type StoredBody, type StreamFiles } from 
 import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
+import { SkippedSegments } from './skipped-segments.js';
 import { streamStatus, type StreamStatus } from './stream-status.js';
 import {
   appendSegment,
@@ -60,10 +61,16 @@ export interface RepublisherOptions {
   sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
   /** How often to check for going offline and for expired segments (ms). */
   tickMs?: number;
+  /** Delays before each new read of a segment that failed (ms); default RETRY_DELAYS_MS. */
+  retryDelaysMs?: readonly number[];
 }
 
-/** Delays before the 2nd and 3rd read of a segment: a file can lag its listing on network shares. */
-const RETRY_DELAYS_MS = [50, 250];
+/**
+ * Delays before the 2nd, 3rd and 4th read of a segment: on network shares a
+ * file can lag its listing, or still grow after it (SegmentIncomplete). About
+ * a second in all, then the segment is skipped with a discontinuity.
+ */
+const RETRY_DELAYS_MS = [50, 200, 750];
 
 /**
  * Drives one media playlist: takes each new version of OBS's playlist,
@@ -89,6 +96,9 @@ export class Republisher {
   #skipped = false;
   #draining: Promise<void> | null = null;
   #playlistError: { code: string; message: string } | null = null;
+  readonly #skips: SkippedSegments;
+  /** The window does not fit in the cache: said once, until it fits again. */
+  #overCache = false;
   /** The last version of OBS's playlist that parsed, to parse only what a growing list adds. */
   #lastParsed: (ParsedVersion & { name: string }) | undefined;
   #sourceEnded = false;
@@ -103,6 +113,7 @@ export class Republisher {
     this.#file = options.file ?? 'index.m3u8';
     this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250, dir: options.dir ?? '' };
     this.#files = options.files;
+    this.#skips = new SkippedSegments({ stream: this.name, logger: options.logger, metrics: options.metrics, now: this.#o.now });
     const saved = this.#o.sequences?.load(this.name);
     const fresh = newTimeline(this.#o.now());
     // After a restart of sharecast, continue the sequence numbers (the first segment then gets a discontinuity).
@@ -205,6 +216,7 @@ export class Republisher {
       timeline: this.#timeline,
       source,
       playlistError: this.#playlistError,
+      skipped: this.#skips.status,
       offlineAfterSeconds: offlineTimeoutSeconds(this.#timeline, this.#o),
     });
   }
@@ -302,6 +314,10 @@ export class Republisher {
   /** Reads one segment (and its init section) whole, then makes it public. False when it had to be skipped. */
   async #ingest(item: IngestItem, playlist: SourcePlaylist, snapshot: PlaylistSnapshot, afterSkip: boolean): Promise<boolean> {
     const { metrics, logger } = this.#o;
+    if (item.invalid !== undefined) {
+      this.#skips.record(item.uri, { code: ErrorCode.PlaylistInvalid, message: item.invalid });
+      return false;
+    }
     try {
       const init = item.mapUri === undefined ? undefined : await this.#initFor(item.epoch, item.mapUri);
       // A segment followed while it grew: its parts are public already; the rest of its bytes come from the follow.
@@ -345,10 +361,9 @@ export class Republisher {
       return true;
     } catch (err) {
       const e = toSharecastError(err, ErrorCode.SourceUnavailable);
-      metrics.sourceErrors.inc({ stream: this.name, code: e.code });
-      logger.warn({ code: e.code, segment: item.uri }, `skipping a segment: ${e.message}`);
       // A playlist that names files outside the source (hls_base_url, absolute paths) never plays: say so in /api/status.
       if (e.code === ErrorCode.PathOutsideSource) this.#playlistError = { code: e.code, message: e.message };
+      this.#skips.record(item.uri, e);
       return false;
     }
   }
@@ -391,7 +406,7 @@ export class Republisher {
 
   #read(uri: string): Promise<Uint8Array> {
     const path = this.#sourcePath(uri);
-    return readWithRetries(() => this.#o.source.readSegment(path), { delaysMs: RETRY_DELAYS_MS, stopped: () => this.#closed });
+    return readWithRetries(() => this.#o.source.readSegment(path), { delaysMs: this.#o.retryDelaysMs ?? RETRY_DELAYS_MS, stopped: () => this.#closed });
   }
 
   /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
@@ -399,7 +414,7 @@ export class Republisher {
     const prev = this.#timeline;
     if (next === prev) return;
     this.#timeline = next;
-    if (next.retired !== prev.retired || next.segments !== prev.segments || next.parts?.pending !== prev.parts?.pending) this.#files.keep(servableNames(next));
+    if (next.retired !== prev.retired || next.segments !== prev.segments || next.parts?.pending !== prev.parts?.pending) this.#pin(next);
     if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence || next.parts !== prev.parts) this.#render();
     const upcoming = nextMsn(next);
     if (this.#o.sequences && upcoming !== this.#savedMsn) {
@@ -419,6 +434,20 @@ export class Republisher {
         }
       }
     }
+  }
+
+  /** Pins what viewers may fetch, as far as the cache holds it; says once when it does not. */
+  #pin(t: Timeline): void {
+    const kept = this.#files.keep(servableNames(t));
+    if (kept.left > 0 && !this.#overCache) {
+      this.#o.logger.warn(
+        { pinnedBytes: kept.pinnedBytes, leftBytes: kept.leftBytes, budgetBytes: kept.budgetBytes },
+        'the live window is larger than the segment cache: its oldest segments may be gone (404) before they leave the playlist; raise --cache-size or lower --window',
+      );
+    } else if (kept.left === 0 && this.#overCache) {
+      this.#o.logger.info('the live window fits in the segment cache again');
+    }
+    this.#overCache = kept.left > 0;
   }
 
   #render(): void {

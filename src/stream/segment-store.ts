@@ -51,15 +51,30 @@ export function makeBody(name: string, bytes: Uint8Array, now: number): StoredBo
 }
 
 export interface SegmentStoreOptions {
-  /** Upper bound for the bytes held in the LRU (bodies no stream pins any more). */
+  /** Upper bound for the bytes held, pinned and in the LRU together (--cache-size). */
   maxBytes: number;
+}
+
+/** What StreamFiles.keep did. */
+export interface KeepResult {
+  /** Bytes this stream pins now. */
+  pinnedBytes: number;
+  /** Names asked for that are not pinned: they did not fit beside the other streams' (left to the LRU), or were pushed out of it before. */
+  left: number;
+  /** The bytes of those still held by the LRU. */
+  leftBytes: number;
+  /** What this stream could pin: the cache less what the other streams pin. */
+  budgetBytes: number;
 }
 
 /**
  * Every public body, for every stream: what a viewer's segment, part or init
- * GET is answered from, in memory. Each stream's live window is pinned (never
- * evicted); what leaves it stays in one LRU bounded in bytes, shared by all
- * streams, until it is pushed out.
+ * GET is answered from, in memory, within maxBytes in all. Each stream's live
+ * window is pinned (never evicted); what leaves it stays in one LRU, shared
+ * by all streams, in what room the pinned bodies leave, until it is pushed
+ * out. When a window is larger than the whole cache, its oldest bodies are
+ * not pinned (keep says so): they are served while the LRU still has them,
+ * then answered 404, never a 5xx.
  *
  * Public names are made here (`StreamFiles.segmentName` etc.) and carry the
  * run id, so no URL is ever reused for other bytes, across restarts of OBS and
@@ -68,8 +83,10 @@ export interface SegmentStoreOptions {
 export class SegmentStore {
   readonly #lru: LRUCache<string, StoredBody>;
   readonly #streams = new Map<string, StreamFiles>();
+  readonly #maxBytes: number;
 
   constructor(options: SegmentStoreOptions) {
+    this.#maxBytes = options.maxBytes;
     this.#lru = new LRUCache<string, StoredBody>({
       maxSize: options.maxBytes,
       // A body larger than the whole cache is not kept (pinned bodies do not count here).
@@ -82,10 +99,20 @@ export class SegmentStore {
   stream(name: string, runId: string): StreamFiles {
     let files = this.#streams.get(name);
     if (!files) {
-      files = new StreamFiles(name, runId, this.#lru);
+      const self: StreamFiles = new StreamFiles(name, runId, this.#lru, {
+        budget: (): number => this.#maxBytes - (this.pinnedBytes - self.pinnedBytes),
+        trim: () => this.#trim(),
+      });
+      files = self;
       this.#streams.set(name, files);
     }
     return files;
+  }
+
+  /** Pushes the least recently used unpinned bodies out until pinned and LRU together fit in maxBytes. */
+  #trim(): void {
+    const room = this.#maxBytes - this.pinnedBytes;
+    while (this.#lru.size > 0 && this.#lru.calculatedSize > room) this.#lru.pop();
   }
 
   /** Bytes held by the LRU (bodies no longer pinned by any stream). */
@@ -101,6 +128,12 @@ export class SegmentStore {
   }
 }
 
+/** How much one stream may pin, and a way to make room in the shared LRU. */
+interface StoreRoom {
+  budget(): number;
+  trim(): void;
+}
+
 /**
  * One stream's public files: names, bodies, pinning, and the events an edge
  * worker's replica follows. Segments that are still growing are built here
@@ -110,15 +143,17 @@ export class StreamFiles {
   readonly stream: string;
   readonly #runId: string;
   readonly #lru: LRUCache<string, StoredBody>;
+  readonly #room: StoreRoom;
   readonly #pinned = new Map<string, StoredBody>();
   readonly #observers = new Set<(e: StoreEvent) => void>();
   #pinnedBytes = 0;
   #nextInit = 0;
 
-  constructor(stream: string, runId: string, lru: LRUCache<string, StoredBody>) {
+  constructor(stream: string, runId: string, lru: LRUCache<string, StoredBody>, room: StoreRoom) {
     this.stream = stream;
     this.#runId = runId;
     this.#lru = lru;
+    this.#room = room;
   }
 
   /** Public name of the segment with relay media sequence number `msn`. */
@@ -146,7 +181,7 @@ export class StreamFiles {
     }
     const body = makeBody(name, bytes, now);
     this.#pin(name, body);
-    this.#lru.set(this.#key(name), body);
+    this.#room.trim();
     return body;
   }
 
@@ -165,17 +200,48 @@ export class StreamFiles {
     return this.#pinned.has(name);
   }
 
-  /** Keeps exactly these names pinned; the others stay in the LRU until it pushes them out. */
-  keep(names: Iterable<string>): void {
-    const keep = new Set(names);
+  /**
+   * Keeps exactly these names pinned, most wanted first (the live edge, then
+   * back through the window, then what left it): as many as fit in the
+   * cache beside the other streams' pinned bodies, always the first. The
+   * others stay in the LRU until it pushes them out; a name asked for again
+   * is pinned again while the LRU still has it.
+   */
+  keep(names: Iterable<string>): KeepResult {
+    const budget = this.#room.budget();
+    const keep = new Map<string, StoredBody>();
+    let bytes = 0;
+    let left = 0;
+    let leftBytes = 0;
+    for (const name of names) {
+      if (keep.has(name)) continue;
+      const body = this.get(name);
+      if (body === undefined) {
+        // Asked for, but pushed out of the LRU already: a window that did not fit.
+        left += 1;
+        continue;
+      }
+      const size = body.bytes.byteLength;
+      if (keep.size > 0 && (left > 0 || bytes + size > budget)) {
+        left += 1;
+        leftBytes += size;
+        continue;
+      }
+      keep.set(name, body);
+      bytes += size;
+    }
     const dropped: string[] = [];
     for (const [name, body] of this.#pinned) {
       if (keep.has(name)) continue;
       this.#pinned.delete(name);
       this.#pinnedBytes -= body.bytes.byteLength;
+      this.#lru.set(this.#key(name), body);
       dropped.push(name);
     }
+    for (const [name, body] of keep) this.#pin(name, body);
     if (dropped.length > 0) this.#emit({ type: 'unpin', stream: this.stream, names: dropped });
+    this.#room.trim();
+    return { pinnedBytes: this.#pinnedBytes, left, leftBytes, budgetBytes: budget };
   }
 
   get pinnedBytes(): number {
@@ -191,6 +257,7 @@ export class StreamFiles {
 
   #pin(name: string, body: StoredBody): void {
     if (this.#pinned.has(name)) return;
+    this.#lru.delete(this.#key(name));
     this.#pinned.set(name, body);
     this.#pinnedBytes += body.bytes.byteLength;
     this.#emit({ type: 'body', stream: this.stream, name, body });

@@ -8,6 +8,17 @@ export interface StreamStatus {
   since: string;
   source: { kind: Source['kind']; description: string } & Omit<SourceStatus, 'since'> & { since: string };
   playlistError: { code: string; message: string } | null;
+  /**
+   * The last segment OBS's playlist listed that the relay did not publish, and
+   * why: `code` is an error code (segment_incomplete, source_unavailable,
+   * path_outside_source, playlist_invalid…), `segment` the URI as the
+   * playlist writes it (cut to 200 characters), `at` an ISO time. Null while
+   * every listed segment was published. It stays after the stream recovers:
+   * compare `at` with lastSegmentAt.
+   */
+  lastSkipped: SkippedSegment | null;
+  /** How many listed segments were skipped since sharecast started. */
+  skippedSegments: number;
   targetDuration: number | null;
   mediaSequence: number;
   discontinuitySequence: number;
@@ -17,12 +28,20 @@ export interface StreamStatus {
   playlistUrl: string;
 }
 
+export interface SkippedSegment {
+  code: string;
+  message: string;
+  segment: string;
+  at: string;
+}
+
 /** What /api/status says of one stream. */
 export function streamStatus(o: {
   name: string;
   timeline: Timeline;
   source: Source;
   playlistError: { code: string; message: string } | null;
+  skipped: { last: SkippedSegment | null; count: number };
   offlineAfterSeconds: number;
 }): StreamStatus {
   const t = o.timeline;
@@ -33,6 +52,8 @@ export function streamStatus(o: {
     since: new Date(t.since).toISOString(),
     source: { kind: o.source.kind, description: o.source.description, ...src, since: new Date(src.since).toISOString() },
     playlistError: o.playlistError,
+    lastSkipped: o.skipped.last,
+    skippedSegments: o.skipped.count,
     targetDuration: t.targetDuration > 0 ? t.targetDuration : null,
     mediaSequence: t.mediaSequence,
     discontinuitySequence: t.discontinuitySequence,

@@ -134,7 +134,13 @@ export class Stream {
   }
 
   status(): StreamStatus {
-    const s = this.main.status(this.#o.source);
+    let s = this.main.status(this.#o.source);
+    // A segment skipped in any rendition counts: the newest skip, and all of them.
+    for (const r of this.#renditions.slice(1)) {
+      const o = r.status(this.#o.source);
+      const newer = o.lastSkipped !== null && (s.lastSkipped === null || o.lastSkipped.at > s.lastSkipped.at);
+      s = { ...s, skippedSegments: s.skippedSegments + o.skippedSegments, lastSkipped: newer ? o.lastSkipped : s.lastSkipped };
+    }
     if (this.#masterError && !s.playlistError) return { ...s, playlistError: this.#masterError };
     return s;
   }

@@ -97,7 +97,8 @@ function windowSeconds(t: Timeline): number {
  * break the EXTINF <= target duration rule (OBS's keyframe interval longer
  * than its hls_time), which hls.js and AVPlayer tolerate better than a lie.
  */
-export function appendSegment(t: Timeline, seg: NewSegment, now: number, opts: WindowOptions): Timeline {
+export function appendSegment(t0: Timeline, seg: NewSegment, now: number, opts: WindowOptions): Timeline {
+  const t = hasDrained(t0, now) ? drain(t0, now) : t0;
   const needed = Math.max(1, Math.round(seg.duration));
   const targetDuration = t.live && t.targetDuration > 0
     ? Math.max(t.targetDuration, needed)
@@ -126,6 +127,38 @@ export function appendSegment(t: Timeline, seg: NewSegment, now: number, opts: W
     parts: t.parts && { ...t.parts, pending: null },
   };
   return trimWindow(next, now, opts);
+}
+
+/**
+ * Whether an offline stream's old window has played out: it has been offline
+ * for at least the window's duration, so even a viewer who started at its
+ * first segment is done with it. Then a comeback starts a fresh playlist:
+ * the page starts a new player on every comeback, and a target duration the
+ * old run set (however large) does not hold the new one. (An LL-HLS comeback
+ * goes live with its first part, while the old window is still listed: it
+ * keeps the old target duration, as a playlist that is live must.)
+ */
+export function hasDrained(t: Timeline, now: number): boolean {
+  return !t.live && t.segments.length > 0 && now - t.since >= windowSeconds(t) * 1000;
+}
+
+/**
+ * An offline timeline whose old window has played out, made ready for a
+ * fresh start: every segment retires (still downloadable for its grace
+ * period), the media and discontinuity sequences move on past them, and the
+ * target duration is free to be set again by the first new segment.
+ */
+function drain(t: Timeline, now: number): Timeline {
+  const longest = Math.max(t.longestPlaylistSeconds, windowSeconds(t));
+  return {
+    ...t,
+    targetDuration: 0,
+    mediaSequence: t.mediaSequence + t.segments.length,
+    discontinuitySequence: t.discontinuitySequence + t.segments.filter((s) => s.discontinuity).length,
+    segments: [],
+    retired: [...t.retired, ...t.segments.map((segment) => ({ segment, expiresAt: now + Math.ceil((segment.duration + longest) * 1000) }))],
+    longestPlaylistSeconds: 0,
+  };
 }
 
 /**
@@ -189,22 +222,29 @@ export function goOffline(t: Timeline, now: number): Timeline {
   return t.live ? { ...t, live: false, since: now, parts: t.parts && { ...t.parts, pending: null, preloadHint: null } } : t;
 }
 
-/** Every name a viewer may fetch now: the window, then the retired ones. */
+/**
+ * Every name a viewer may fetch now, most wanted first (the segment store
+ * pins them in this order as far as the cache holds them): the parts being
+ * written, the window from its live edge back to its start (each segment's
+ * init section before it), then the retired ones, newest first.
+ */
 export function servableNames(t: Timeline): string[] {
   const names: string[] = [];
-  for (const s of t.segments) {
-    names.push(s.name);
-    if (s.mapName !== undefined) names.push(s.mapName);
-    if (s.parts) for (const p of s.parts) names.push(p.name);
-  }
   const pending = t.parts?.pending;
   if (pending) {
-    for (const p of pending.parts) names.push(p.name);
     if (pending.mapName !== undefined) names.push(pending.mapName);
+    for (let i = pending.parts.length - 1; i >= 0; i--) names.push((pending.parts[i] as PublishedPart).name);
   }
-  for (const r of t.retired) {
-    names.push(r.segment.name);
-    if (r.segment.mapName !== undefined) names.push(r.segment.mapName);
+  for (let i = t.segments.length - 1; i >= 0; i--) {
+    const s = t.segments[i] as PublishedSegment;
+    if (s.mapName !== undefined) names.push(s.mapName);
+    names.push(s.name);
+    if (s.parts) for (const p of s.parts) names.push(p.name);
+  }
+  for (let i = t.retired.length - 1; i >= 0; i--) {
+    const s = (t.retired[i] as Timeline['retired'][number]).segment;
+    if (s.mapName !== undefined) names.push(s.mapName);
+    names.push(s.name);
   }
   return names;
 }

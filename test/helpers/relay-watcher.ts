@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
 import { parseRelayPlaylist, type Relay, type RelayPlaylist } from './relay.js';
+import { Rfc8216Checker, type Rfc8216Options } from './rfc8216-check.js';
+
+export interface WatcherOptions extends Rfc8216Options {
+  /** The playlist to poll under /hls/STREAM/ (default index.m3u8; media-N.m3u8 for a rendition of a master). */
+  file?: string;
+}
 
 /**
  * Plays the part of a viewer: polls the relay's playlist, fetches every new
  * segment once, and records every HTTP status, so a test can assert the
  * viewer-visible invariants afterwards (no 5xx, monotonic sequence numbers, a
- * name never reused for other bytes).
+ * name never reused for other bytes). Every version it sees goes through the
+ * RFC 8216 validator (test/helpers/rfc8216-check.ts, and the LL-HLS rules for
+ * an LL playlist); sequenceProblems() reports what it found.
  */
 export class RelayWatcher {
   readonly statuses: Array<{ path: string; status: number; at: number }> = [];
@@ -14,13 +22,17 @@ export class RelayWatcher {
   readonly segmentHashes = new Map<string, string>();
   readonly #relay: Relay;
   readonly #stream: string;
+  readonly #file: string;
+  readonly #rfc: Rfc8216Checker;
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
   #lastText = '';
 
-  constructor(relay: Relay, stream = 'live') {
+  constructor(relay: Relay, stream = 'live', options: WatcherOptions = {}) {
     this.#relay = relay;
     this.#stream = stream;
+    this.#file = options.file ?? 'index.m3u8';
+    this.#rfc = new Rfc8216Checker(options);
   }
 
   start(intervalMs = 150): this {
@@ -45,12 +57,13 @@ export class RelayWatcher {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      const path = `/hls/${this.#stream}/index.m3u8`;
+      const path = `/hls/${this.#stream}/${this.#file}`;
       const res = await this.#relay.get(path);
       this.statuses.push({ path, status: res.status, at: Date.now() });
       const text = await res.text();
       if (res.status !== 200 || text === this.#lastText) return;
       this.#lastText = text;
+      this.#rfc.check(text, this.#file);
       const pl = parseRelayPlaylist(text);
       this.playlists.push(pl);
       const wanted = new Set<string>();
@@ -76,10 +89,11 @@ export class RelayWatcher {
   /**
    * RFC 8216 across every playlist version seen: the media sequence and the
    * discontinuity sequence never go back, and a media sequence number always
-   * names the same segment. Returns the problems found (empty when fine).
+   * names the same segment; plus everything the RFC 8216 validator found in
+   * each version and between versions. Returns the problems found (empty when fine).
    */
   sequenceProblems(): string[] {
-    const problems: string[] = [];
+    const problems: string[] = [...this.#rfc.problems];
     const byMsn = new Map<number, string>();
     let prev: RelayPlaylist | undefined;
     for (const pl of this.playlists) {

@@ -5,13 +5,13 @@ import { parseAppended } from '../../../src/hls/parse-appended.js';
 import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
 
 /** The text ffmpeg's hls muxer writes with hls_list_size=0 after `n` segments. */
-function growing(segs: Array<{ d: number; disc: boolean; pdt: boolean }>, opts: { crlf: boolean; map: boolean; end: boolean; td: number }): string {
+function growing(segs: Array<{ d: number; disc: boolean; pdt: boolean; bad?: string | null }>, opts: { crlf: boolean; map: boolean; end: boolean; td: number }): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${opts.td}`, '#EXT-X-MEDIA-SEQUENCE:0'];
   if (opts.map) lines.push('#EXT-X-MAP:URI="init.mp4"');
   segs.forEach((s, i) => {
     if (s.disc) lines.push('#EXT-X-DISCONTINUITY');
     if (s.pdt) lines.push(`#EXT-X-PROGRAM-DATE-TIME:2026-11-21T12:00:${String(i % 60).padStart(2, '0')}.000+0000`);
-    lines.push(`#EXTINF:${s.d.toFixed(6)},`, `stream ${i}.${opts.map ? 'm4s' : 'ts'}`);
+    lines.push(`#EXTINF:${s.bad ?? s.d.toFixed(6)},`, `stream ${i}.${opts.map ? 'm4s' : 'ts'}`);
   });
   if (opts.end) lines.push('#EXT-X-ENDLIST');
   const eol = opts.crlf ? '\r\n' : '\n';
@@ -28,6 +28,24 @@ test('parsing only what a growing list adds gives exactly what parsing it whole 
       const after = growing(segs, { ...opts, end });
       const prev = { text: before, playlist: parsePlaylist(before) };
       assert.deepEqual(parseAppended(prev, after), parsePlaylist(after));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a nonsense EXTINF in the added lines is named by its line in the whole file, as a whole parse names it', () => {
+  const bad = fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('-1.0', 'NaN', '1e308', '0', '100000', '') });
+  const seg = fc.record({ d: fc.double({ min: 0.5, max: 2, noNaN: true }), disc: fc.boolean(), pdt: fc.boolean(), bad });
+  fc.assert(
+    fc.property(fc.array(seg, { minLength: 2, maxLength: 30 }), fc.integer({ min: 1, max: 29 }), fc.boolean(), (segs, cut, crlf) => {
+      const k = Math.min(cut, segs.length - 1);
+      const opts = { crlf, map: false, end: false, td: 2 };
+      const before = growing(segs.slice(0, k), opts);
+      const after = growing(segs, opts);
+      const prev = { text: before, playlist: parsePlaylist(before) };
+      const whole = parsePlaylist(after);
+      assert.deepEqual(parseAppended(prev, after), whole);
+      segs.forEach((s, i) => assert.equal(whole.segments[i]?.invalid !== undefined, s.bad !== null));
     }),
     { numRuns: 300 },
   );

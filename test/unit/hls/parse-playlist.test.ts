@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCode, SharecastError } from '../../../src/errors.js';
-import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
+import { MAX_SEGMENT_SECONDS, parsePlaylist } from '../../../src/hls/parse-playlist.js';
 
 /** Asserts that parsing fails with a PlaylistInvalid error whose message matches. */
 function assertInvalid(text: string, message: RegExp): void {
@@ -234,6 +234,55 @@ describe('parsePlaylist: clear errors for what cannot be relayed', () => {
   });
 });
 
+describe('parsePlaylist: nonsense durations are refused, naming the line (issue 10, items 2 and 3)', () => {
+  const withExtinf = (value: string) => OBS_TS.replace('#EXTINF:2.000000,\n2026-11-20 18-04-15 13.ts', `#EXTINF:${value},\n2026-11-20 18-04-15 13.ts`);
+
+  for (const value of ['-1.0', 'NaN', '1e308', 'Infinity', '', '0x10', '2.0.1', ' ', '+2', '1e1']) {
+    it(`marks the segment after #EXTINF:${value} as invalid, with its line, and keeps the others`, () => {
+      const p = parsePlaylist(withExtinf(value));
+      assert.deepEqual(p.segments.map((x) => x.invalid === undefined), [true, false, true]);
+      const bad = p.segments[1];
+      assert.equal(bad?.uri, '2026-11-20 18-04-15 13.ts');
+      assert.equal(bad?.duration, 0);
+      assert.ok((bad?.invalid ?? '').startsWith(`segment "2026-11-20 18-04-15 13.ts": line 7: "#EXTINF:${value},"`), bad?.invalid);
+      assert.match(bad?.invalid ?? '', /is not a duration/);
+      assert.equal(p.targetDuration, 2, 'an invalid segment does not move the target duration');
+    });
+  }
+
+  it('refuses 0 seconds and anything over the 60 s cap per segment, and accepts 60', () => {
+    assert.match(parsePlaylist(withExtinf('0')).segments[1]?.invalid ?? '', /line 7: "#EXTINF:0," is a duration of 0 seconds/);
+    assert.match(parsePlaylist(withExtinf('100000')).segments[1]?.invalid ?? '', /line 7: "#EXTINF:100000," is longer than the 60 s a segment may last/);
+    assert.match(parsePlaylist(withExtinf('60.5')).segments[1]?.invalid ?? '', /longer than the 60 s/);
+    const sixty = parsePlaylist(withExtinf('60'));
+    assert.equal(sixty.segments[1]?.invalid, undefined);
+    assert.equal(sixty.targetDuration, 60);
+  });
+
+  it('refuses a playlist whose target duration is over 60 s or not a number, naming the line', () => {
+    assertInvalid(OBS_TS.replace('#EXT-X-TARGETDURATION:2', '#EXT-X-TARGETDURATION:100000'), /^line 3: "#EXT-X-TARGETDURATION:100000" is more than the 60 s a segment may last$/);
+    assertInvalid(OBS_TS.replace('#EXT-X-TARGETDURATION:2', '#EXT-X-TARGETDURATION:-2'), /^line 3: .* is not a number of seconds$/);
+    assertInvalid(OBS_TS.replace('#EXT-X-TARGETDURATION:2', '#EXT-X-TARGETDURATION:1e308'), /^line 3: /);
+    assert.equal(parsePlaylist(OBS_TS.replace('#EXT-X-TARGETDURATION:2', '#EXT-X-TARGETDURATION:60')).targetDuration, 60);
+  });
+
+  it('refuses sequence numbers that are not numbers (m3u8-parser reads "-3" as 0 and "1e400" as 1)', () => {
+    assertInvalid(OBS_TS.replace('#EXT-X-MEDIA-SEQUENCE:12', '#EXT-X-MEDIA-SEQUENCE:-3'), /^line 4: "#EXT-X-MEDIA-SEQUENCE:-3" is not a sequence number$/);
+    assertInvalid(OBS_TS.replace('#EXT-X-MEDIA-SEQUENCE:12', '#EXT-X-MEDIA-SEQUENCE:1e400'), /line 4/);
+    assertInvalid(OBS_TS.replace('#EXT-X-MEDIA-SEQUENCE:12', '#EXT-X-MEDIA-SEQUENCE:12\n#EXT-X-DISCONTINUITY-SEQUENCE:99999999999999999999'), /line 5: .*DISCONTINUITY-SEQUENCE/);
+  });
+
+  it('names lines as they stand in the file, with CRLF and a byte order mark too', () => {
+    const text = `\uFEFF${withExtinf('NaN').replace(/\n/g, '\r\n')}`;
+    assert.match(parsePlaylist(text).segments[1]?.invalid ?? '', /line 7: "#EXTINF:NaN,"/);
+  });
+
+  it('cuts a huge line short in its message', () => {
+    const p = parsePlaylist(withExtinf(`${'9'.repeat(10_000)}x`));
+    assert.ok((p.segments[1]?.invalid ?? '').length < 400);
+  });
+});
+
 describe('parsePlaylist: fuzz', () => {
   const isPlaylistInvalid = (text: string): boolean => {
     try {
@@ -321,7 +370,12 @@ describe('parsePlaylist: fuzz', () => {
         assert.ok(Number.isInteger(p.discontinuitySequence) && p.discontinuitySequence >= 0);
         assert.ok(p.version === undefined || (Number.isInteger(p.version) && p.version >= 1), `version ${p.version}`);
         for (const s of p.segments) {
-          assert.ok(Number.isFinite(s.duration) && s.duration > 0);
+          if (s.invalid !== undefined) {
+            assert.equal(s.duration, 0, 'a segment with a nonsense EXTINF carries no duration');
+            assert.match(s.invalid, /^segment ".*": line \d+: /);
+            continue;
+          }
+          assert.ok(Number.isFinite(s.duration) && s.duration > 0 && s.duration <= MAX_SEGMENT_SECONDS);
           assert.ok(s.uri.trim() !== '' && s.uri === s.uri.trim());
           assert.ok(Math.round(s.duration) <= p.targetDuration);
         }
@@ -329,5 +383,13 @@ describe('parsePlaylist: fuzz', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('parsePlaylist: text cut off while it was written', () => {
+  it('refuses an attribute list cut short (m3u8-parser throws a TypeError on it) with playlist_invalid', () => {
+    for (const cut of ['#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:U', '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:URI="i.mp4",BYTE\n#EXTINF:1,\na.m4s\n']) {
+      assert.throws(() => parsePlaylist(cut), (err: unknown) => err instanceof SharecastError && err.code === ErrorCode.PlaylistInvalid);
+    }
   });
 });

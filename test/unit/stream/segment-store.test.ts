@@ -58,25 +58,69 @@ describe('SegmentStore', () => {
     assert.deepEqual([a.newInitName('.mp4'), a.newInitName('.mp4')], ['runA-init0.mp4', 'runA-init1.mp4']);
   });
 
-  it('never evicts a pinned body; once unpinned, bodies leave least recently used first, within maxBytes', () => {
+  it('never evicts a pinned body; once unpinned, bodies leave least recently used first, pinned and LRU within maxBytes together', () => {
     const store = new SegmentStore({ maxBytes: 1 * MiB });
     const files = store.stream('live', 'r');
     const size = 300 * 1024;
-    for (let i = 0; i < 6; i++) files.put(`s${i}.ts`, bytes(size, i), NOW);
-    // Six bodies (1.8 MiB) are pinned: all stay, whatever the LRU's size.
-    for (let i = 0; i < 6; i++) assert.equal(files.get(`s${i}.ts`)?.bytes[0], i);
-    assert.equal(store.pinnedBytes, 6 * size);
-    files.keep(['s5.ts']);
+    const names = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => `s${to - k}.ts`);
+    for (let i = 0; i < 3; i++) files.put(`s${i}.ts`, bytes(size, i), NOW);
+    files.keep(names(0, 2));
+    for (let i = 0; i < 3; i++) assert.equal(files.get(`s${i}.ts`)?.bytes[0], i);
+    assert.equal(store.pinnedBytes, 3 * size);
+    files.keep(['s2.ts']);
     assert.equal(store.pinnedBytes, size);
-    assert.ok(store.lruBytes <= 1 * MiB);
-    files.get('s3.ts'); // used: s2 (if still held) is older
-    for (let i = 6; i < 40; i++) {
+    assert.ok(store.lruBytes + store.pinnedBytes <= 1 * MiB);
+    files.get('s0.ts'); // used: s1 is older
+    files.put('s3.ts', bytes(size, 3), NOW);
+    files.keep(['s3.ts', 's2.ts']);
+    assert.ok(store.lruBytes + store.pinnedBytes <= 1 * MiB);
+    assert.equal(files.get('s1.ts'), undefined, 'the least recently used unpinned body went first');
+    assert.equal(files.get('s0.ts')?.bytes[0], 0);
+    for (let i = 4; i < 40; i++) {
       files.put(`s${i}.ts`, bytes(size, i), NOW);
-      files.keep([`s${i}.ts`]);
-      assert.ok(store.lruBytes <= 1 * MiB, `${store.lruBytes} bytes held`);
+      files.keep([`s${i}.ts`, `s${i - 1}.ts`]);
+      assert.ok(store.lruBytes + store.pinnedBytes <= 1 * MiB, `${store.lruBytes} + ${store.pinnedBytes} bytes held`);
+      assert.ok(files.pinned(`s${i}.ts`) && files.pinned(`s${i - 1}.ts`));
     }
     assert.equal(files.get('s39.ts')?.bytes[0], 39);
     assert.equal(files.get('s0.ts'), undefined);
+  });
+
+  it('never pins more than the cache: a window larger than it keeps its newest bodies pinned and says how much was left out (issue 10, item 3)', () => {
+    const store = new SegmentStore({ maxBytes: 1 * MiB });
+    const files = store.stream('live', 'r');
+    const size = 300 * 1024;
+    // Ten segments of 300 KiB: a window of 3 MiB in a cache of 1 MiB, most wanted (newest) first.
+    const window: string[] = [];
+    let last;
+    for (let i = 0; i < 10; i++) {
+      files.put(`s${i}.ts`, bytes(size, i), NOW);
+      window.unshift(`s${i}.ts`);
+      last = files.keep(window);
+      assert.ok(store.pinnedBytes <= 1 * MiB, `${store.pinnedBytes} bytes pinned after ${i + 1} segments`);
+      assert.ok(store.pinnedBytes + store.lruBytes <= 1 * MiB);
+      assert.ok(files.pinned(`s${i}.ts`), 'the newest is always pinned');
+    }
+    assert.deepEqual(last, { pinnedBytes: 3 * size, left: 7, leftBytes: size, budgetBytes: MiB }, 'seven left out, of which one was still held (and then pushed out)');
+    assert.equal(files.keep(window).left, 7, 'asked again, the same seven are still missing');
+    assert.deepEqual(window.filter((n) => files.pinned(n)), ['s9.ts', 's8.ts', 's7.ts']);
+    // The window shrinks back: what is still in the LRU is pinned again.
+    const shrunk = files.keep(['s9.ts', 's8.ts']);
+    assert.equal(shrunk.left, 0);
+  });
+
+  it('shares the cache between streams: one stream pins what the others leave', () => {
+    const store = new SegmentStore({ maxBytes: 1 * MiB });
+    const a = store.stream('a', 'r');
+    const b = store.stream('b', 'r');
+    a.put('a0.ts', bytes(600 * 1024), NOW);
+    a.keep(['a0.ts']);
+    b.put('b1.ts', bytes(300 * 1024), NOW);
+    b.put('b0.ts', bytes(300 * 1024), NOW);
+    const kept = b.keep(['b1.ts', 'b0.ts']);
+    assert.equal(kept.budgetBytes, 1 * MiB - 600 * 1024);
+    assert.equal(kept.left, 1);
+    assert.ok(store.pinnedBytes <= 1 * MiB);
   });
 
   it('keeps streams apart', () => {
@@ -122,6 +166,8 @@ describe('SegmentStore', () => {
     const store = new SegmentStore({ maxBytes: MiB });
     const files = store.stream('live', 'r');
     files.put('empty.ts', bytes(0), NOW);
+    assert.equal(files.get('empty.ts')?.bytes.byteLength, 0);
+    files.keep([]);
     assert.equal(files.get('empty.ts')?.bytes.byteLength, 0);
     assert.ok(store.lruBytes >= 1);
   });

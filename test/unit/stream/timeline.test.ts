@@ -7,6 +7,7 @@ import {
   appendSegment,
   expireRetired,
   goOffline,
+  hasDrained,
   isStale,
   mediaPlaylistOf,
   newTimeline,
@@ -121,13 +122,47 @@ describe('timeline: examples', () => {
     assert.ok(!servableNames(expireRetired(t7, now + 16_000)).includes('s0.ts'));
   });
 
-  it('lists init sections among the servable names and raises the version for EXT-X-MAP', () => {
+  it('lists init sections among the servable names, most wanted first, and raises the version for EXT-X-MAP', () => {
     const t = appendSegment(newTimeline(T0), seg('a.m4s', 2, { mapName: 'init0.mp4', sourceVersion: 7, independentSegments: true }), T0, { windowSeconds: 12 });
-    assert.deepEqual(servableNames(t), ['a.m4s', 'init0.mp4']);
+    assert.deepEqual(servableNames(t), ['init0.mp4', 'a.m4s']);
+    const t3 = appendSegment(t, seg('b.m4s', 2, { mapName: 'init0.mp4' }), T0 + 2000, { windowSeconds: 12 });
+    assert.deepEqual([...new Set(servableNames(t3))], ['init0.mp4', 'b.m4s', 'a.m4s'], 'the live edge first');
     assert.equal(t.version, 7);
     assert.equal(t.independentSegments, true);
     const t2 = appendSegment(newTimeline(T0), seg('a.m4s', 2, { mapName: 'init0.mp4', sourceVersion: 3 }), T0, { windowSeconds: 12 });
     assert.ok(t2.version >= 6, 'EXT-X-MAP in a media playlist needs version 6');
+  });
+});
+
+describe('timeline: a fresh target duration after the old window drained (issue 10, item 3)', () => {
+  const W = { windowSeconds: 12 };
+  /** A stream that went live with target duration `td` (3 segments), then offline at `offAt`. */
+  const endedRun = (td: number, offAt: number) => {
+    let t = newTimeline(T0);
+    for (let i = 0; i < 3; i++) t = appendSegment(t, seg(`old${i}.ts`, td, { sourceTargetDuration: td }), T0 + i * 1000, W);
+    return goOffline(t, offAt);
+  };
+
+  it('keeps the old target duration when the stream comes back while its window is still listed', () => {
+    const off = endedRun(50, T0 + 10_000);
+    assert.equal(off.targetDuration, 50);
+    assert.equal(hasDrained(off, T0 + 10_000 + 149_999), false, '3 x 50 s of window not yet played out');
+    const back = appendSegment(off, seg('new0.ts', 2), T0 + 20_000, W);
+    assert.equal(back.targetDuration, 50, 'a live playlist keeps its target duration');
+    assert.equal(back.segments.length, 4);
+  });
+
+  it('starts a fresh playlist once the old window played out: new target duration, sequences moving on, old segments still served', () => {
+    const off = endedRun(50, T0 + 10_000);
+    const later = T0 + 10_000 + 150_000;
+    assert.equal(hasDrained(off, later), true);
+    const back = appendSegment(off, seg('new0.ts', 2), later, W);
+    assert.equal(back.targetDuration, 2, 'the old 50 s target duration does not hold the new run');
+    assert.deepEqual(back.segments.map((s) => [s.name, s.msn, s.discontinuity]), [['new0.ts', 3, true]]);
+    assert.equal(back.mediaSequence, 3, 'one step per segment that left');
+    assert.equal(back.discontinuitySequence, off.discontinuitySequence + off.segments.filter((s) => s.discontinuity).length);
+    assert.ok(servableNames(back).includes('old2.ts'), 'the old segments stay downloadable for their grace period');
+    assert.equal(offlineTimeoutSeconds(back, { offlineAfterSeconds: 6 }), 6, 'and the stream can go offline again in a normal time');
   });
 });
 
@@ -164,7 +199,8 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
   let n = 0;
   const c: Check = { firstTd: null, allFit: true, publishedSeconds: 0, discontinuitiesLeft: 0, names: new Set(), msnToName: new Map(), left: new Map(), holders: new Map() };
 
-  const step = (next: Timeline, label: string) => {
+  /** `fresh`: a comeback after the old window drained, which starts a new playlist (all old segments leave, a new target duration). */
+  const step = (next: Timeline, label: string, fresh = false) => {
     const prev = t;
     // Media sequence: never down, up by exactly the number of segments that left.
     const prevMsns = new Set(prev.segments.map((s) => s.msn));
@@ -193,7 +229,7 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
     // Target duration: fixed while every EXTINF rounds to no more than the first one.
     if (c.firstTd === null && next.targetDuration > 0) c.firstTd = next.targetDuration;
     if (c.allFit && c.firstTd !== null) assert.equal(next.targetDuration, c.firstTd, `${label}: target duration changed`);
-    assert.ok(next.targetDuration >= prev.targetDuration, 'target duration never goes down');
+    if (!fresh) assert.ok(next.targetDuration >= prev.targetDuration, 'target duration never goes down');
     // Window length.
     const windowTotal = total(next.segments);
     if (next.segments.length > 0) {
@@ -201,7 +237,8 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
       const first = next.segments[0] as PublishedSegment;
       assert.ok(windowTotal - first.duration < required + 1e-9, `${label}: window longer than needed: ${windowTotal}`);
       if (c.allFit) assert.ok(windowTotal >= Math.min(c.publishedSeconds, required) - 1e-9, `${label}: window too short: ${windowTotal} of ${c.publishedSeconds}`);
-      if (leftNow.length > 0) assert.ok(windowTotal >= required - 1e-9, 'a removal never leaves less than the required window');
+      if (fresh) assert.equal(next.segments.length, 1, `${label}: a fresh start after the old window drained lists only the new segment`);
+      else if (leftNow.length > 0) assert.ok(windowTotal >= required - 1e-9, 'a removal never leaves less than the required window');
     } else assert.equal(c.publishedSeconds, 0, 'once something was published, the window is never empty');
     // Retired segments stay servable for their duration plus the longest playlist that held them.
     for (const s of next.segments) c.holders.set(s.name, Math.max(c.holders.get(s.name) ?? 0, windowTotal));
@@ -233,6 +270,13 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
       assert.ok(!c.names.has(name));
       c.names.add(name);
       const wasOffline = !t.live && t.segments.length > 0;
+      const fresh = hasDrained(t, now);
+      if (fresh) {
+        // The old playlist played out: the new one is judged on its own.
+        c.firstTd = null;
+        c.allFit = true;
+        c.publishedSeconds = 0;
+      }
       if (Math.round(op.duration) > (c.firstTd ?? Math.max(Math.ceil(sourceTd), Math.round(op.duration), 1))) c.allFit = false;
       c.publishedSeconds += op.duration;
       const next = appendSegment(
@@ -246,7 +290,8 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
       assert.equal(added?.msn, nextMsn(t));
       assert.equal(next.live, true);
       if (wasOffline) assert.equal(added?.discontinuity, true, 'coming back online puts a discontinuity first');
-      step(next, `append ${name}`);
+      if (fresh) assert.equal(next.targetDuration, Math.max(Math.ceil(sourceTd), Math.round(op.duration), 1), 'a fresh start takes a fresh target duration');
+      step(next, `append ${name}`, fresh);
     } else if (op.kind === 'tick') {
       now += op.ms;
       const stale = isStale(t, now, { offlineAfterSeconds });
