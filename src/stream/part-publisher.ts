@@ -5,7 +5,7 @@ import { parseInit, type TrackInfo } from '../media/iso-bmff.js';
 import type { PublishedInit } from './init-sections.js';
 import { SegmentFollow } from './segment-follow.js';
 import { extensionOf, type GrowingSegment, type StoredBody, type StreamFiles } from './segment-store.js';
-import { appendPart, enableParts, nextMsn, pendingParts, setPreloadHint, type Timeline } from './timeline.js';
+import { appendPart, enableParts, nextMsn, pendingParts, type Timeline } from './timeline.js';
 
 export interface PartPublisherOptions {
   files: StreamFiles;
@@ -181,10 +181,8 @@ export class PartPublisher {
     this.#release(head, true);
     const t = this.#o.timeline();
     const parts = pendingParts(t);
-    if (!head.growing || parts.length === 0) {
-      if (t.parts?.preloadHint) this.#o.commit(setPreloadHint(t, null));
-      return;
-    }
+    // No part of it was public: the hint (its first part) stays, the playlist never lacks one while it lists parts.
+    if (!head.growing || parts.length === 0) return;
     const body = head.growing.complete(this.#o.now());
     const duration = parts.reduce((a, p) => a + p.duration, 0);
     this.#o.logger.info({ parts: parts.length, duration, reason }, 'a segment being written was never completed: its public parts are published as a segment');

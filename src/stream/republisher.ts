@@ -377,14 +377,13 @@ export class Republisher {
   #publishClosedOut(seg: ClosedOutSegment): void {
     const t = this.#timeline;
     const now = this.#o.now();
-    this.#commit(
-      appendSegment(
-        t,
-        { name: seg.name, duration: seg.duration, discontinuity: false, mapName: seg.mapName, parts: seg.parts, byteLength: seg.body.bytes.byteLength, sourceTargetDuration: t.targetDuration, sourceVersion: t.version, independentSegments: t.independentSegments },
-        now,
-        this.#o,
-      ),
+    const next = appendSegment(
+      t,
+      { name: seg.name, duration: seg.duration, discontinuity: false, mapName: seg.mapName, parts: seg.parts, byteLength: seg.body.bytes.byteLength, sourceTargetDuration: t.targetDuration, sourceVersion: t.version, independentSegments: t.independentSegments },
+      now,
+      this.#o,
     );
+    this.#commit(this.#hintNextSegment(next, seg.name));
     this.#skipped = true;
   }
 
