@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { OfflineImageStore } from './site/offline-image-store.js';
 import { SiteSettings } from './site/site-settings.js';
+import { SlateLibrary } from './site/slate-library.js';
 import { TitleStore } from './site/title-store.js';
 import { DataDir } from './store/data-dir.js';
 import { Stream } from './stream/stream.js';
@@ -59,6 +60,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const dataDir = new DataDir(config.data);
   await dataDir.prepare(logger.child({ module: 'store' }));
   const sequences = new SequenceStore(dataDir, logger.child({ module: 'stream' }));
+  const slates = new SlateLibrary({ builtinDir: join(ROOT, 'fixtures', 'slate'), customDir: dataDir.folder('offlineSlate'), enabled: config.offlineSlate, logger: logger.child({ module: 'site' }) });
+  await slates.init();
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });
@@ -70,6 +73,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     streams.add(
       new Stream({
+        slate: () => slates.current(),
+        endAfterSeconds: config.endAfter,
         name: spec.name,
         source,
         store,
@@ -92,8 +97,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     configuredPath: config.offlineImage,
     builtinPath: builtinImage ?? join(ROOT, 'web', 'img', 'offline.svg'),
     logger: logger.child({ module: 'site' }),
+    onChange: (img) => void slates.useImage(img.origin === 'builtin' ? undefined : img.body),
   });
   await offlineImage.init();
+  // A configured or uploaded offline image the slate was not made from yet (made once, in the background).
+  if (offlineImage.current().origin !== 'builtin') void slates.useImage(offlineImage.current().body);
 
   // The page's live channel and chat: the title set through the admin API, viewer tokens, presence, the chat hub.
   const titleStore = new TitleStore(dataDir.file('title'), config.title, logger.child({ module: 'site' }));
@@ -117,6 +125,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hub,
     titleStore,
     offlineImage,
+    slate: slates,
     adminToken: admin.token,
     builtinWebDir: join(ROOT, 'web'),
     web: config.web,

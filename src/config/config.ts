@@ -37,6 +37,10 @@ export interface Config {
   web: string | undefined;
   /** --admin-token (a secret: never logged). */
   adminToken: string | undefined;
+  /** --offline-slate: the slate while OBS is away (else ENDLIST at the offline timeout). */
+  offlineSlate: boolean;
+  /** --end-after: seconds of OBS away after which the playlist ends. */
+  endAfter: number;
   /** --low-latency: LL-HLS parts when the source writes chunked CMAF. */
   lowLatency: boolean;
   /** --workers: extra processes answering /hls on the public port (0: none). */

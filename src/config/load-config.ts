@@ -77,6 +77,8 @@ export function loadConfig(input: LoadInput): LoadResult {
     cacheSize: v('cacheSize'),
     web: abs(v('web')),
     adminToken: v('adminToken'),
+    offlineSlate: v('offlineSlate'),
+    endAfter: v('endAfter'),
     lowLatency: v('lowLatency'),
     workers: v('workers'),
     logLevel: v('logLevel'),

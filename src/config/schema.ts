@@ -74,6 +74,8 @@ export const OPTION_SCHEMAS = {
   pollInterval: numberIn(50, 10_000, 'milliseconds'),
   windowSeconds: numberIn(2, 600, 'seconds'),
   offlineAfter: numberIn(1, 3600, 'seconds'),
+  offlineSlate: booleanSchema,
+  endAfter: numberIn(60, 86_400, 'seconds'),
   lowLatency: booleanSchema,
   cacheSize: sizeSchema,
   web: nonEmpty('a folder path').optional(),

@@ -49,6 +49,8 @@ export interface PublishedSegment {
   publishedAt: number;
   /** Its LL-HLS parts (EXT-X-PART), when it was published part by part. */
   parts?: readonly PublishedPart[];
+  /** An offline slate segment (sharecast's own clip while OBS is away), not one of OBS's. */
+  slate?: true;
 }
 
 /** A partial segment (LL-HLS): one or more whole CMAF chunks, immutable once public. */

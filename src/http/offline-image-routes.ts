@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { OfflineImage, OfflineImageStore } from '../site/offline-image-store.js';
+import type { SlateStatus } from '../site/slate-library.js';
 import { routerMiddleware } from './router-middleware.js';
 
 /** What the routes need of the store (src/site/offline-image-store.ts). */
@@ -16,7 +17,8 @@ export type OfflineImageSource = Pick<OfflineImageStore, 'maxBytes' | 'current' 
  * GET /api/admin/offline-image: what is shown now (origin, type, size).
  * The admin routes sit behind the admin guard of the route table.
  */
-export function offlineImageRoutes({ store }: { store: OfflineImageSource }): Middleware {
+export function offlineImageRoutes({ store, slate }: { store: OfflineImageSource; slate?: { status(): SlateStatus } | undefined }): Middleware {
+  const describe = (img: OfflineImage) => ({ ...describeImage(img), ...(slate ? { slate: slate.status() } : {}) });
   const router = new Router();
   router.get('/offline-image', (ctx: Context) => {
     const img = store.current();
@@ -53,7 +55,7 @@ export function offlineImageRoutes({ store }: { store: OfflineImageSource }): Mi
   return routerMiddleware(router);
 }
 
-function describe(img: OfflineImage) {
+function describeImage(img: OfflineImage) {
   return { url: '/offline-image', origin: img.origin, contentType: img.contentType, bytes: img.body.byteLength, updatedAt: img.updatedAt };
 }
 

@@ -4,11 +4,13 @@ import type { ChatHub } from '../chat/chat-hub.js';
 import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import type { SiteSettings } from '../site/site-settings.js';
+import type { SlateStatus } from '../site/slate-library.js';
 import type { TitleStore } from '../site/title-store.js';
 import type { StreamRegistry } from '../stream/stream-registry.js';
 import type { ViewerPresence } from '../viewers/viewer-presence.js';
 import { adminAuth } from './admin-auth.js';
 import { adminChatRoutes } from './admin-chat-routes.js';
+import { adminStreamRoutes } from './admin-stream-routes.js';
 import { adminTitleRoutes } from './admin-title-routes.js';
 import { apiRoutes } from './api-routes.js';
 import { chatRoutes } from './chat-routes.js';
@@ -30,6 +32,8 @@ export interface HttpDeps {
   hub: ChatRoutesHub;
   titleStore: Pick<TitleStore, 'save'>;
   offlineImage: OfflineImageSource;
+  /** What the admin page says of the offline slate. */
+  slate?: { status(): SlateStatus } | undefined;
   /** The token /api/admin/* asks for (src/http/admin-token.ts resolves it). */
   adminToken: string;
   /** The built-in web/ folder. */
@@ -59,7 +63,8 @@ export function routeTable(deps: HttpDeps): Middleware[] {
     viewerRoutes({ presence: deps.presence }),
     adminChatRoutes({ hub: deps.hub }),
     adminTitleRoutes({ site: deps.site, store: deps.titleStore }),
-    offlineImageRoutes({ store: deps.offlineImage }),
+    offlineImageRoutes({ store: deps.offlineImage, slate: deps.slate }),
+    adminStreamRoutes({ streams: deps.streams }),
     vendorRoutes(),
     ...(deps.web ? [serve(deps.web, STATIC_OPTIONS)] : []),
     serve(deps.builtinWebDir, STATIC_OPTIONS),

@@ -27,7 +27,7 @@ export interface FolderSourceOptions {
   followIntervalMs?: number;
   /** A followed segment that neither appears nor grows for this long is given up (ms). Default 4000. */
   followIdleMs?: number;
-  /** When a segment written just now counts as whole (see checkWholeSegment). Default: LOCAL_SETTLE, or DEFAULT_SETTLE on a polled (network) folder. */
+  /** When a segment written just now counts as whole (see checkWholeSegment). Default DEFAULT_SETTLE. */
   settle?: SettleOptions;
 }
 
@@ -42,14 +42,6 @@ interface Seen {
   /** Why this version was refused (too large), if it was. */
   problem?: { code: ErrorCode; message: string };
 }
-
-/**
- * On a local disk a second look 15 ms after the first is enough to see a file
- * still being written (and ffmpeg writes a segment whole before it lists it);
- * a network mount, where another machine writes and attributes lag, gets the
- * longer default.
- */
-const LOCAL_SETTLE: SettleOptions = { quietMs: 1000, settleMs: 15 };
 
 /** Segment files that can grow while followed: fMP4 media and their temp names. */
 const GROWING_FILE = /\.(m4s|mp4|cmfv|cmfa)(\.tmp)?$/i;
@@ -179,7 +171,7 @@ export class FolderSource implements Source {
       if (first.size > MAX_FILE_BYTES) throw new SharecastError(ErrorCode.SourceUnavailable, `"${shown(uri)}" is larger than ${MAX_FILE_BYTES} bytes`);
       const read = await readHandleUpTo(h, MAX_FILE_BYTES, first.size);
       if (read.tooLarge) throw new SharecastError(ErrorCode.SegmentIncomplete, `"${shown(uri)}" grew past ${MAX_FILE_BYTES} bytes while it was read`);
-      return await checkWholeSegment({ uri, bytes: read.bytes, first, look, settle: this.#o.settle ?? (this.#polling ? DEFAULT_SETTLE : LOCAL_SETTLE) });
+      return await checkWholeSegment({ uri, bytes: read.bytes, first, look, settle: this.#o.settle ?? DEFAULT_SETTLE });
     } catch (err) {
       if (err instanceof SharecastError) throw err;
       const code = (err as NodeJS.ErrnoException).code;

@@ -40,6 +40,8 @@ export interface OfflineImageStoreOptions {
   builtinPath: string;
   maxBytes?: number;
   logger: Logger;
+  /** Told when the image changes (an upload, a reset): the offline slate is made from it. */
+  onChange?: (image: OfflineImage) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export class OfflineImageStore {
     await this.#o.file.write(body);
     this.#current = image(body, type, 'uploaded');
     this.#o.logger.info({ bytes: body.byteLength, type }, 'offline image uploaded');
+    this.#o.onChange?.(this.#current);
     return this.#current;
   }
 
@@ -91,6 +94,7 @@ export class OfflineImageStore {
     await this.#o.file.remove();
     this.#current = this.#fallback;
     this.#o.logger.info('offline image reset');
+    this.#o.onChange?.(this.current());
     return this.current();
   }
 

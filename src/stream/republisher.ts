@@ -6,32 +6,34 @@ import type { Logger } from '../log/logger.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import type { ChangeSignal } from './change-signal.js';
 import { InitSections, type PublishedInit } from './init-sections.js';
+import { OfflineSlate } from './offline-slate.js';
 import { PartPublisher, type ClosedOutSegment } from './part-publisher.js';
+import { PublishedPlaylist, type PublishEvent, type StreamEvent } from './published-playlist.js';
 import { readWithRetries } from './read-with-retries.js';
-import { extensionOf, type StoreEvent, type StoredBody, type StreamFiles } from './segment-store.js';
-import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
+import { extensionOf, type StoredBody, type StreamFiles } from './segment-store.js';
+import type { RenderedPlaylist } from './served-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
+import type { Slate } from './slate.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
 import { SkippedSegments } from './skipped-segments.js';
 import { streamStatus, type StreamStatus } from './stream-status.js';
 import {
   appendSegment,
+  appendSlate,
   expireRetired,
+  goOffAir,
   goOffline,
+  isEndDue,
   isStale,
   newTimeline,
   nextMsn,
+  nextSlateDue,
   offlineTimeoutSeconds,
-  reportOf,
-  servableNames,
   setPreloadHint,
   type Timeline,
 } from './timeline.js';
 
-export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
-
-/** What changed in what viewers can fetch: lets an edge worker keep a replica. `file` is the playlist's public name. */
-export type PublishEvent = StoreEvent | { type: 'playlist'; stream: string; file: string; playlist: RenderedPlaylist | undefined };
+export type { PublishEvent, StreamEvent } from './published-playlist.js';
 
 export interface RepublisherOptions {
   /** Name in logs, metrics and the sequence store: the stream's, or stream~N for its other renditions. */
@@ -63,6 +65,10 @@ export interface RepublisherOptions {
   tickMs?: number;
   /** Delays before each new read of a segment that failed (ms); default RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
+  /** The offline slate to go on with while OBS is away; none (or undefined): the playlist ends at the offline timeout. */
+  slate?: () => Slate | undefined;
+  /** A playlist that OBS left is ended (EXT-X-ENDLIST) after this many seconds of slate. Default 1800. */
+  endAfterSeconds?: number;
 }
 
 /**
@@ -82,66 +88,77 @@ const RETRY_DELAYS_MS = [50, 200, 750];
 export class Republisher {
   readonly name: string;
   readonly stream: string;
-  #file: string;
   readonly #o: RepublisherOptions & { now: () => number; tickMs: number; dir: string };
   readonly #files: StreamFiles;
   readonly #inits = new InitSections();
   readonly #parts: PartPublisher;
-  #savedMsn = -1;
+  readonly #slate: OfflineSlate;
+  /** What viewers see: the timeline, its rendered playlist, pins, events. */
+  readonly #out: PublishedPlaylist;
   #tracker: SourceTracker = newSourceTracker();
-  #timeline: Timeline;
-  #rendered: RenderedPlaylist | undefined;
+  /** The OBS run the streamer ended (admin): its late segments are not a new presentation. */
+  #endedEpoch = -1;
+  /** The OBS run whose shape the slate knows (a TS stream is probed once per run). */
+  #shapeEpoch = -1;
   #pending: PlaylistSnapshot | null = null;
   /** The last segment taken from the source could not be read: the next one published follows a discontinuity. */
   #skipped = false;
   #draining: Promise<void> | null = null;
   #playlistError: { code: string; message: string } | null = null;
   readonly #skips: SkippedSegments;
-  /** The window does not fit in the cache: said once, until it fits again. */
-  #overCache = false;
   /** The last version of OBS's playlist that parsed, to parse only what a growing list adds. */
   #lastParsed: (ParsedVersion & { name: string }) | undefined;
   #sourceEnded = false;
   #timer: NodeJS.Timeout | undefined;
+  /** Wakes tick() when the next slate segment is due, to the millisecond (the RFC wants a new segment within 1.5 target durations). */
+  #slateTimer: NodeJS.Timeout | undefined;
   #closed = false;
-  readonly #listeners = new Set<(e: StreamEvent) => void>();
-  readonly #playlistObservers = new Set<(e: PublishEvent) => void>();
 
   constructor(options: RepublisherOptions) {
     this.name = options.name;
     this.stream = options.stream ?? options.name;
-    this.#file = options.file ?? 'index.m3u8';
     this.#o = { ...options, now: options.now ?? Date.now, tickMs: options.tickMs ?? 250, dir: options.dir ?? '' };
     this.#files = options.files;
     this.#skips = new SkippedSegments({ stream: this.name, logger: options.logger, metrics: options.metrics, now: this.#o.now });
     const saved = this.#o.sequences?.load(this.name);
     const fresh = newTimeline(this.#o.now());
-    // After a restart of sharecast, continue the sequence numbers (the first segment then gets a discontinuity).
-    this.#timeline = saved ? { ...fresh, mediaSequence: saved.nextMsn, discontinuitySequence: saved.discontinuitySequence } : fresh;
+    this.#out = new PublishedPlaylist({
+      name: this.name,
+      stream: this.stream,
+      file: options.file ?? 'index.m3u8',
+      files: this.#files,
+      logger: options.logger,
+      metrics: options.metrics,
+      // After a restart of sharecast, continue the sequence numbers (the first segment then gets a discontinuity).
+      timeline: saved ? { ...fresh, mediaSequence: saved.nextMsn, discontinuitySequence: saved.discontinuitySequence } : fresh,
+      now: this.#o.now,
+      changed: options.changed,
+      reports: options.reports,
+      sequences: options.sequences,
+      onCommit: (t) => this.#armSlate(t),
+    });
+    this.#slate = new OfflineSlate({ files: this.#files, slate: options.slate ?? (() => undefined), logger: options.logger });
     this.#parts = new PartPublisher({
       files: this.#files,
       source: options.source,
       logger: options.logger,
       enabled: options.lowLatency !== false && options.source.follow !== undefined,
       now: this.#o.now,
-      timeline: () => this.#timeline,
-      commit: (t) => this.#commit(t),
+      timeline: () => this.#out.timeline,
+      commit: (t) => this.#out.commit(t),
       afterSkip: () => this.#skipped,
       publishClosedOut: (seg) => this.#publishClosedOut(seg),
     });
-    this.#o.metrics.online.set({ stream: this.name }, 0);
   }
 
   /** The public name of this playlist under /hls/STREAM/. */
   get file(): string {
-    return this.#file;
+    return this.#out.file;
   }
 
   /** Renames the playlist (a stream's only playlist becomes a rendition of a master). */
   setFile(file: string): void {
-    if (file === this.#file) return;
-    this.#file = file;
-    this.#render();
+    this.#out.setFile(file);
   }
 
   /** Where this media playlist's segments are, below the source's root. */
@@ -158,6 +175,7 @@ export class Republisher {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#slateTimer) clearTimeout(this.#slateTimer);
     this.#parts.close();
     await this.#draining;
   }
@@ -169,67 +187,88 @@ export class Republisher {
 
   /** Subscribe to online/offline changes. Returns the unsubscribe function. */
   subscribe(listener: (e: StreamEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#out.subscribe(listener);
   }
 
-  /**
-   * Follow every change in what viewers can fetch. The listener first gets
-   * the current state (every pinned body, then the playlist), then each change.
-   */
+  /** Every change in what viewers can fetch: the current state first (every pinned body, then the playlist), then each change. */
   observe(listener: (e: PublishEvent) => void): () => void {
-    const off = this.#files.observe(listener);
-    listener({ type: 'playlist', stream: this.stream, file: this.file, playlist: this.#rendered });
-    this.#playlistObservers.add(listener);
-    return () => {
-      off();
-      this.#playlistObservers.delete(listener);
-    };
+    return this.#out.observe(listener);
   }
 
   /** The current playlist, or undefined when there is nothing to play yet. No I/O, no rendering. */
   playlist(): RenderedPlaylist | undefined {
-    return this.#rendered;
+    return this.#out.playlist();
   }
 
   /** A segment, part or init section by its public name. No I/O. */
   lookup(file: string): StoredBody | undefined {
-    return this.#files.get(file);
+    return this.#out.lookup(file);
   }
 
   get timeline(): Timeline {
-    return this.#timeline;
+    return this.#out.timeline;
   }
 
+  /** OBS is sending (the playlist may stay open with the offline slate while it is not). */
   get online(): boolean {
-    return this.#timeline.live;
+    return this.#out.timeline.onAir;
   }
 
   /** This playlist as another rendition's EXT-X-RENDITION-REPORT. */
   report(): RenditionReport {
-    return reportOf(this.#timeline, this.file);
+    return this.#out.report();
+  }
+
+  /**
+   * The streamer ends the stream (admin, shutdown): EXT-X-ENDLIST now. What
+   * OBS still sends of the run it was in is dropped; a stream that starts
+   * after it (OBS started again) is a new presentation at the same URL.
+   */
+  end(): void {
+    this.#endedEpoch = this.#tracker.epoch;
+    this.#parts.closeOut('the stream was ended');
+    this.#slate.endRun();
+    this.#out.commit(goOffline(this.#out.timeline, this.#o.now()));
   }
 
   status(source: Source = this.#o.source): StreamStatus {
     return streamStatus({
       name: this.stream,
-      timeline: this.#timeline,
+      timeline: this.#out.timeline,
       source,
       playlistError: this.#playlistError,
       skipped: this.#skips.status,
-      offlineAfterSeconds: offlineTimeoutSeconds(this.#timeline, this.#o),
+      offlineAfterSeconds: offlineTimeoutSeconds(this.#out.timeline, this.#o),
+      slate: this.#slate.source,
     });
   }
 
-  /** Checks for going offline and for retired segments whose grace period is over. Called by a timer. */
+  /**
+   * Called by a timer: goes offline when OBS has been quiet past the offline
+   * timeout, keeps the playlist going with the offline slate while it is
+   * quiet (else ends it), ends a playlist left for --end-after, and forgets
+   * retired segments whose grace period is over.
+   */
   tick(): void {
     const now = this.#o.now();
-    if (isStale(this.#timeline, now, this.#o)) {
-      this.#o.logger.info({ quietSeconds: offlineTimeoutSeconds(this.#timeline, this.#o) }, 'no new segment for a while: stream offline');
+    const slateOn = this.#slate.enabled;
+    if (isStale(this.#out.timeline, now, this.#o)) {
+      this.#o.logger.info({ quietSeconds: offlineTimeoutSeconds(this.#out.timeline, this.#o) }, 'no new segment for a while: stream offline');
       this.#parts.closeOut('the stream went quiet');
-      this.#commit(goOffline(this.#timeline, now));
+      this.#out.commit(slateOn && this.#slate.canShow() ? goOffAir(this.#out.timeline, now) : goOffline(this.#out.timeline, now));
     }
-    this.#commit(expireRetired(this.#timeline, now));
+    const due = slateOn ? nextSlateDue(this.#out.timeline) : null;
+    if (due !== null && now >= due) {
+      this.#parts.closeOut('the stream went quiet');
+      const seg = this.#slate.next(this.#out.timeline, now);
+      if (seg) this.#out.commit(appendSlate(this.#out.timeline, seg, now, this.#o));
+    }
+    if (isEndDue(this.#out.timeline, now, this.#o.endAfterSeconds ?? 1800)) {
+      this.#o.logger.info({ endAfterSeconds: this.#o.endAfterSeconds ?? 1800 }, 'OBS has been away for the end-after time: the stream ends (EXT-X-ENDLIST)');
+      this.#slate.endRun();
+      this.#out.commit(goOffline(this.#out.timeline, now));
+    }
+    this.#out.commit(expireRetired(this.#out.timeline, now));
   }
 
   /** Whether OBS's playlist said it is finished. */
@@ -292,7 +331,7 @@ export class Republisher {
     if (plan.restarted) {
       // A segment followed from the run that ended will never be listed: what of it is public becomes a segment.
       this.#parts.closeOut('OBS started again');
-      if (this.#timeline.segments.length > 0) this.#o.logger.info({ file: snapshot.name }, 'OBS started a new recording: continuing after a discontinuity');
+      if (this.#out.timeline.segments.length > 0) this.#o.logger.info({ file: snapshot.name }, 'OBS started a new recording: continuing after a discontinuity');
     }
     for (const item of plan.items) {
       if (this.#closed) return;
@@ -300,10 +339,11 @@ export class Republisher {
       this.#skipped = !ok;
     }
     this.#sourceEnded = plan.ended;
-    if (plan.ended && this.#timeline.live && this.#pending === null) {
-      this.#o.logger.info('OBS ended the stream (EXT-X-ENDLIST): stream offline');
+    if (plan.ended && this.#out.timeline.onAir && this.#pending === null) {
       this.#parts.closeOut('OBS ended the stream');
-      this.#commit(goOffline(this.#timeline, this.#o.now()));
+      const slate = this.#slate.enabled && this.#slate.canShow();
+      this.#o.logger.info(slate ? 'OBS ended its playlist: stream offline, the offline slate follows' : 'OBS ended the stream (EXT-X-ENDLIST): stream offline');
+      this.#out.commit(slate ? goOffAir(this.#out.timeline, this.#o.now()) : goOffline(this.#out.timeline, this.#o.now()));
     }
     if (!plan.ended) this.#parts.expect(this.#lastIngested, this.#o.dir);
   }
@@ -318,18 +358,28 @@ export class Republisher {
       this.#skips.record(item.uri, { code: ErrorCode.PlaylistInvalid, message: item.invalid });
       return false;
     }
+    // The streamer ended this run: what it still sends does not start a new presentation (OBS starting again does).
+    if (item.epoch === this.#endedEpoch && !this.#out.timeline.live) return true;
     try {
       const init = item.mapUri === undefined ? undefined : await this.#initFor(item.epoch, item.mapUri);
       // A segment followed while it grew: its parts are public already; the rest of its bytes come from the follow.
       const grown = await this.#parts.take(item);
       const bytes = grown ? undefined : await this.#read(item.uri);
+      // What the stream looks like, for a slate that can follow it: from its init section, or once per OBS run from a TS segment.
+      if (init === undefined && bytes !== undefined && this.#shapeEpoch !== item.epoch) {
+        this.#slate.learnTs(bytes);
+        this.#shapeEpoch = item.epoch;
+      }
+      // Ended by the streamer while it was read: dropped, as above.
+      if (item.epoch === this.#endedEpoch && !this.#out.timeline.live) return true;
+      this.#slate.endRun();
       const now = this.#o.now();
       // The init section is (re)pinned with every segment that uses it: it was unpinned if it left the window, or never stored if its first segment failed.
       if (init !== undefined) this.#files.put(init.name, init.body.bytes, now);
-      const name = this.#files.segmentName(nextMsn(this.#timeline), extensionOf(item.uri, '.ts'));
+      const name = this.#files.segmentName(nextMsn(this.#out.timeline), extensionOf(item.uri, '.ts'));
       const body = grown ? grown.complete(now) : this.#files.put(name, bytes as Uint8Array, now);
       const next = appendSegment(
-        this.#timeline,
+        this.#out.timeline,
         {
           name: grown ? grown.name : name,
           duration: grown?.duration ?? item.duration,
@@ -345,13 +395,13 @@ export class Republisher {
         now,
         this.#o,
       );
-      if (next.targetDuration !== this.#timeline.targetDuration && this.#timeline.live) {
+      if (next.targetDuration !== this.#out.timeline.targetDuration && this.#out.timeline.live) {
         logger.warn(
-          { from: this.#timeline.targetDuration, to: next.targetDuration, segment: item.uri, duration: item.duration },
+          { from: this.#out.timeline.targetDuration, to: next.targetDuration, segment: item.uri, duration: item.duration },
           "a segment is longer than the target duration: raising it (set OBS's keyframe interval to hls_time or less)",
         );
       }
-      this.#commit(this.#hintNextSegment(next, item.uri));
+      this.#out.commit(this.#hintNextSegment(next, item.uri));
       if (init !== undefined) this.#lastIngested = { uri: item.uri, epoch: item.epoch, init };
       // Only what of the segment was public: what follows it is not continuous.
       if (grown?.duration !== undefined) return false;
@@ -375,7 +425,7 @@ export class Republisher {
 
   /** A segment that was being written when OBS went away: the parts of it that were public. */
   #publishClosedOut(seg: ClosedOutSegment): void {
-    const t = this.#timeline;
+    const t = this.#out.timeline;
     const now = this.#o.now();
     const next = appendSegment(
       t,
@@ -383,7 +433,7 @@ export class Republisher {
       now,
       this.#o,
     );
-    this.#commit(this.#hintNextSegment(next, seg.name));
+    this.#out.commit(this.#hintNextSegment(next, seg.name));
     this.#skipped = true;
   }
 
@@ -392,10 +442,20 @@ export class Republisher {
     const known = this.#inits.find(epoch, uri);
     if (known) return known;
     const bytes = await this.#read(uri);
+    this.#slate.learnInit(bytes);
     const name = this.#files.newInitName(extensionOf(uri, '.mp4'));
     const init = { name, body: this.#files.put(name, bytes, this.#o.now()) };
     this.#inits.add(epoch, uri, init);
     return init;
+  }
+
+  #armSlate(t: Timeline): void {
+    if (this.#slateTimer) clearTimeout(this.#slateTimer);
+    this.#slateTimer = undefined;
+    const due = this.#closed || !this.#slate.enabled ? null : nextSlateDue(t);
+    if (due === null) return;
+    this.#slateTimer = setTimeout(() => this.tick(), Math.max(0, due - this.#o.now()));
+    this.#slateTimer.unref();
   }
 
   /** A URI from this playlist as a path below the source's root. */
@@ -406,59 +466,5 @@ export class Republisher {
   #read(uri: string): Promise<Uint8Array> {
     const path = this.#sourcePath(uri);
     return readWithRetries(() => this.#o.source.readSegment(path), { delaysMs: this.#o.retryDelaysMs ?? RETRY_DELAYS_MS, stopped: () => this.#closed });
-  }
-
-  /** Adopts a new timeline: re-renders the playlist if it changed, unpins what left, tells subscribers. */
-  #commit(next: Timeline): void {
-    const prev = this.#timeline;
-    if (next === prev) return;
-    this.#timeline = next;
-    if (next.retired !== prev.retired || next.segments !== prev.segments || next.parts?.pending !== prev.parts?.pending) this.#pin(next);
-    if (next.segments !== prev.segments || next.live !== prev.live || next.mediaSequence !== prev.mediaSequence || next.parts !== prev.parts) this.#render();
-    const upcoming = nextMsn(next);
-    if (this.#o.sequences && upcoming !== this.#savedMsn) {
-      this.#savedMsn = upcoming;
-      // One small atomic write per new segment; a discontinuity may follow, so count one in advance.
-      this.#o.sequences.save(this.name, { nextMsn: upcoming, discontinuitySequence: next.discontinuitySequence + next.segments.filter((s) => s.discontinuity).length });
-    }
-    if (next.live !== prev.live) {
-      this.#o.metrics.online.set({ stream: this.name }, next.live ? 1 : 0);
-      const event: StreamEvent = { type: next.live ? 'online' : 'offline', stream: this.stream, at: next.since };
-      if (next.live) this.#o.logger.info('stream online');
-      for (const l of this.#listeners) {
-        try {
-          l(event);
-        } catch (err) {
-          this.#o.logger.error({ err }, 'stream event listener failed');
-        }
-      }
-    }
-  }
-
-  /** Pins what viewers may fetch, as far as the cache holds it; says once when it does not. */
-  #pin(t: Timeline): void {
-    const kept = this.#files.keep(servableNames(t));
-    if (kept.left > 0 && !this.#overCache) {
-      this.#o.logger.warn(
-        { pinnedBytes: kept.pinnedBytes, leftBytes: kept.leftBytes, budgetBytes: kept.budgetBytes },
-        'the live window is larger than the segment cache: its oldest segments may be gone (404) before they leave the playlist; raise --cache-size or lower --window',
-      );
-    } else if (kept.left === 0 && this.#overCache) {
-      this.#o.logger.info('the live window fits in the segment cache again');
-    }
-    this.#overCache = kept.left > 0;
-  }
-
-  #render(): void {
-    this.#rendered = servedPlaylist(this.#timeline, this.#o.now(), this.#o.reports?.() ?? []);
-    const event: PublishEvent = { type: 'playlist', stream: this.stream, file: this.file, playlist: this.#rendered };
-    for (const o of this.#playlistObservers) {
-      try {
-        o(event);
-      } catch (err) {
-        this.#o.logger.error({ err }, 'publish observer failed');
-      }
-    }
-    this.#o.changed?.notify();
   }
 }

@@ -3,7 +3,12 @@ import type { Timeline } from './timeline.js';
 
 export interface StreamStatus {
   name: string;
+  /** OBS is sending. */
   online: boolean;
+  /** The playlist has ended (EXT-X-ENDLIST): a stream that starts again is a new presentation. */
+  ended: boolean;
+  /** While OBS is away and the playlist goes on with the offline slate: what it shows ('built-in' or the uploaded image); else null. */
+  slate: string | null;
   /** ISO time when online last changed. */
   since: string;
   source: { kind: Source['kind']; description: string } & Omit<SourceStatus, 'since'> & { since: string };
@@ -43,12 +48,15 @@ export function streamStatus(o: {
   playlistError: { code: string; message: string } | null;
   skipped: { last: SkippedSegment | null; count: number };
   offlineAfterSeconds: number;
+  slate?: string | null;
 }): StreamStatus {
   const t = o.timeline;
   const src = o.source.status();
   return {
     name: o.name,
-    online: t.live,
+    online: t.onAir,
+    ended: !t.live && t.segments.length > 0,
+    slate: t.segments.at(-1)?.slate === true ? (o.slate ?? null) : null,
     since: new Date(t.since).toISOString(),
     source: { kind: o.source.kind, description: o.source.description, ...src, since: new Date(src.since).toISOString() },
     playlistError: o.playlistError,
@@ -58,7 +66,7 @@ export function streamStatus(o: {
     mediaSequence: t.mediaSequence,
     discontinuitySequence: t.discontinuitySequence,
     segments: t.segments.length,
-    lastSegmentAt: t.lastSegmentAt === null ? null : new Date(t.lastSegmentAt).toISOString(),
+    lastSegmentAt: t.lastMediaAt === null ? null : new Date(t.lastMediaAt).toISOString(),
     offlineAfterSeconds: o.offlineAfterSeconds,
     playlistUrl: `/hls/${o.name}/index.m3u8`,
   };

@@ -10,6 +10,7 @@ import { Republisher, type PublishEvent, type StreamEvent } from './republisher.
 import type { SegmentStore, StoredBody } from './segment-store.js';
 import type { RenderedPlaylist } from './served-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
+import type { Slate } from './slate.js';
 import type { StreamStatus } from './stream-status.js';
 
 export interface StreamOptions {
@@ -23,6 +24,10 @@ export interface StreamOptions {
   windowSeconds: number;
   offlineAfterSeconds: number;
   lowLatency?: boolean;
+  /** The offline slate to go on with while OBS is away; undefined: the playlist ends at the offline timeout. */
+  slate?: () => Slate | undefined;
+  /** A playlist left by OBS is ended after this many seconds of slate (default 1800). */
+  endAfterSeconds?: number;
   sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
   now?: () => number;
   tickMs?: number;
@@ -75,9 +80,16 @@ export class Stream {
     });
   }
 
+  /** Shutdown: the playlists end (EXT-X-ENDLIST) for whoever asks while the server closes. */
   async close(): Promise<void> {
+    this.end();
     await this.#o.source.close();
     await Promise.all(this.#renditions.map((r) => r.close()));
+  }
+
+  /** The streamer ends the stream (admin page, shutdown): every playlist gets EXT-X-ENDLIST; a stream that starts after it is a new presentation. */
+  end(): void {
+    for (const r of this.#renditions) r.end();
   }
 
   /** The main rendition (the first variant): online status, events and status come from it. */
@@ -185,6 +197,8 @@ export class Stream {
       changed: this.#changed,
       reports: (): RenditionReport[] => (this.#master ? this.#renditions.filter((other) => other !== r).map((other) => other.report()) : []),
       ...(o.lowLatency !== undefined ? { lowLatency: o.lowLatency } : {}),
+      ...(o.slate ? { slate: o.slate } : {}),
+      ...(o.endAfterSeconds !== undefined ? { endAfterSeconds: o.endAfterSeconds } : {}),
       ...(o.sequences ? { sequences: o.sequences } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),

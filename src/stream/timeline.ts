@@ -9,7 +9,16 @@ import type { LowLatency, MediaPlaylist, PendingSegment, PublishedPart, Publishe
  * - the target duration stays put while live;
  * - the window never holds less than 3 target durations;
  * - a segment that left stays downloadable for its duration plus the longest
- *   playlist duration (RFC 8216 6.2.2).
+ *   playlist duration (RFC 8216 6.2.2);
+ * - EXT-X-ENDLIST, once written, is never taken back: a stream that starts
+ *   again after it is a new presentation at the same URL (a fresh window,
+ *   the sequences moving on).
+ *
+ * Two things are told apart: whether OBS is sending (`onAir`, what
+ * /api/status calls online) and whether the playlist is still open (`live`,
+ * no ENDLIST). While OBS is away the playlist can stay open and go on with
+ * offline slate segments (appendSlate), so that every player keeps playing
+ * and picks the stream up again by itself.
  */
 export interface Timeline {
   targetDuration: number;
@@ -22,12 +31,16 @@ export interface Timeline {
   /** Highest EXT-X-VERSION seen in the source (at least 3). */
   version: number;
   independentSegments: boolean;
-  /** True while new segments arrive. False before the first and after going offline (EXT-X-ENDLIST). */
+  /** The playlist is open: false before the first segment and after EXT-X-ENDLIST. */
   live: boolean;
-  /** When live last changed, or when the timeline was made. */
+  /** OBS is sending: real segments (or parts) arrive. What /api/status calls online. */
+  onAir: boolean;
+  /** When onAir last changed, or when the timeline was made. */
   since: number;
-  /** When the newest segment became public. */
+  /** When the newest segment (real or slate) became public. */
   lastSegmentAt: number | null;
+  /** When the newest of OBS's segments or parts became public. */
+  lastMediaAt: number | null;
   /** Longest the playlist has been, in seconds (for how long retired segments stay). */
   longestPlaylistSeconds: number;
   /** LL-HLS: set once the stream is published part by part. */
@@ -74,8 +87,10 @@ export function newTimeline(now: number): Timeline {
     version: 3,
     independentSegments: false,
     live: false,
+    onAir: false,
     since: now,
     lastSegmentAt: null,
+    lastMediaAt: null,
     longestPlaylistSeconds: 0,
     parts: null,
   };
@@ -98,7 +113,7 @@ function windowSeconds(t: Timeline): number {
  * than its hls_time), which hls.js and AVPlayer tolerate better than a lie.
  */
 export function appendSegment(t0: Timeline, seg: NewSegment, now: number, opts: WindowOptions): Timeline {
-  const t = hasDrained(t0, now) ? drain(t0, now) : t0;
+  const t = startsNewPresentation(t0) ? drain(t0, now) : t0;
   const needed = Math.max(1, Math.round(seg.duration));
   const targetDuration = t.live && t.targetDuration > 0
     ? Math.max(t.targetDuration, needed)
@@ -121,30 +136,98 @@ export function appendSegment(t0: Timeline, seg: NewSegment, now: number, opts: 
     version: Math.max(t.version, seg.sourceVersion ?? 3, seg.mapName !== undefined ? 6 : 3),
     independentSegments: t.segments.length === 0 ? seg.independentSegments : t.independentSegments && seg.independentSegments,
     live: true,
-    since: t.live ? t.since : now,
+    onAir: true,
+    since: t.onAir ? t.since : now,
     lastSegmentAt: now,
+    lastMediaAt: now,
     // The segment being written is the one just published: its parts now belong to it.
     parts: t.parts && { ...t.parts, pending: null },
   };
   return trimWindow(next, now, opts);
 }
 
-/**
- * Whether an offline stream's old window has played out: it has been offline
- * for at least the window's duration, so even a viewer who started at its
- * first segment is done with it. Then a comeback starts a fresh playlist:
- * the page starts a new player on every comeback, and a target duration the
- * old run set (however large) does not hold the new one. (An LL-HLS comeback
- * goes live with its first part, while the old window is still listed: it
- * keeps the old target duration, as a playlist that is live must.)
- */
-export function hasDrained(t: Timeline, now: number): boolean {
-  return !t.live && t.segments.length > 0 && now - t.since >= windowSeconds(t) * 1000;
+/** An offline slate segment: what the playlist goes on with while OBS is away (see nextSlateDue). */
+export interface SlateSegment {
+  name: string;
+  duration: number;
+  /** The slate's own init section (fMP4). */
+  mapName?: string;
+  byteLength: number;
 }
 
 /**
- * An offline timeline whose old window has played out, made ready for a
- * fresh start: every segment retires (still downloadable for its grace
+ * Adds an offline slate segment to an open playlist while OBS is away. The
+ * first one of a run follows a discontinuity (and the real stream follows
+ * one again when it comes back). The target duration stays; onAir does not
+ * change. Parts being written are dropped (their segment will never come).
+ */
+export function appendSlate(t: Timeline, seg: SlateSegment, now: number, opts: WindowOptions): Timeline {
+  if (!t.live) throw new Error('a slate segment after EXT-X-ENDLIST');
+  const last = t.segments.at(-1);
+  const published: PublishedSegment = {
+    msn: nextMsn(t),
+    name: seg.name,
+    duration: seg.duration,
+    discontinuity: last?.slate !== true,
+    byteLength: seg.byteLength,
+    publishedAt: now,
+    slate: true,
+  };
+  if (seg.mapName !== undefined) published.mapName = seg.mapName;
+  const next: Timeline = {
+    ...t,
+    targetDuration: Math.max(t.targetDuration, Math.round(seg.duration), 1),
+    segments: [...t.segments, published],
+    version: Math.max(t.version, seg.mapName !== undefined ? 6 : 3),
+    lastSegmentAt: now,
+    parts: t.parts && { ...t.parts, pending: null, preloadHint: null },
+  };
+  return trimWindow(next, now, opts);
+}
+
+export interface SlateOptions {
+  /** The slate starts after this many target durations without a segment (RFC 8216: a new one within 1.5 x). */
+  slateAfterTargetDurations?: number;
+}
+
+/**
+ * When the next slate segment is due (ms since the epoch), or null while
+ * none is: the playlist must be open and OBS quiet. The first is due 1.5
+ * target durations after the last of OBS's segments or parts; each next one
+ * when the one before has played.
+ */
+export function nextSlateDue(t: Timeline, o: SlateOptions = {}): number | null {
+  const last = t.segments.at(-1);
+  if (!t.live || !last || t.lastSegmentAt === null) return null;
+  if (last.slate) return t.lastSegmentAt + last.duration * 1000;
+  const quietSince = Math.max(t.lastMediaAt ?? -Infinity, t.parts?.lastPartAt ?? -Infinity, t.lastSegmentAt);
+  return quietSince + (o.slateAfterTargetDurations ?? 1.5) * t.targetDuration * 1000;
+}
+
+/** OBS went away (it ended its playlist, or went quiet past the offline timeout): offline, with the playlist left open. */
+export function goOffAir(t: Timeline, now: number): Timeline {
+  return t.onAir ? { ...t, onAir: false, since: now } : t;
+}
+
+/** Whether a playlist that OBS left has been open for `endAfterSeconds` since: then it is ended (ENDLIST). */
+export function isEndDue(t: Timeline, now: number, endAfterSeconds: number): boolean {
+  return t.live && !t.onAir && now - t.since >= endAfterSeconds * 1000;
+}
+
+/**
+ * Whether the next segment starts a new presentation: the playlist was ended
+ * (EXT-X-ENDLIST), which is never taken back (RFC 8216 6.2.1). The old
+ * segments leave (still downloadable for their grace period), the media and
+ * discontinuity sequences move on past them, and the first new segment sets
+ * a fresh target duration: players that load the URL anew play the new run,
+ * and the page starts a new player on every comeback.
+ */
+export function startsNewPresentation(t: Timeline): boolean {
+  return !t.live && t.segments.length > 0;
+}
+
+/**
+ * An ended timeline made ready for a new presentation: every segment retires (still downloadable for its grace
  * period), the media and discontinuity sequences move on past them, and the
  * target duration is free to be set again by the first new segment.
  */
@@ -170,7 +253,7 @@ function drain(t: Timeline, now: number): Timeline {
  */
 function leadingDiscontinuity(t: Timeline, requested: boolean): boolean {
   if (t.segments.length === 0 && t.retired.length === 0) return t.mediaSequence > 0;
-  return requested || !t.live;
+  return requested || !t.live || t.segments.at(-1)?.slate === true;
 }
 
 /** Moves the oldest segments out while what stays still covers the window. */
@@ -211,15 +294,16 @@ export function offlineTimeoutSeconds(t: Timeline, opts: OfflineOptions): number
   return Math.max(3 * t.targetDuration, opts.offlineAfterSeconds);
 }
 
-/** Whether a live stream has gone quiet for too long. */
+/** Whether OBS has been quiet for too long: no segment or part of its own for the offline timeout. */
 export function isStale(t: Timeline, now: number, opts: OfflineOptions): boolean {
-  const last = Math.max(t.lastSegmentAt ?? -Infinity, t.parts?.lastPartAt ?? -Infinity);
-  return t.live && Number.isFinite(last) && now - last >= offlineTimeoutSeconds(t, opts) * 1000;
+  const last = Math.max(t.lastMediaAt ?? -Infinity, t.parts?.lastPartAt ?? -Infinity);
+  return t.onAir && Number.isFinite(last) && now - last >= offlineTimeoutSeconds(t, opts) * 1000;
 }
 
-/** Ends the playlist (EXT-X-ENDLIST). The window stays as it is, so late viewers can still play it out. */
+/** Ends the playlist (EXT-X-ENDLIST), and the stream is offline. The window stays as it is, so late viewers can still play it out. */
 export function goOffline(t: Timeline, now: number): Timeline {
-  return t.live ? { ...t, live: false, since: now, parts: t.parts && { ...t.parts, pending: null, preloadHint: null } } : t;
+  if (!t.live && !t.onAir) return t;
+  return { ...t, live: false, onAir: false, since: t.onAir ? now : t.since, parts: t.parts && { ...t.parts, pending: null, preloadHint: null } };
 }
 
 /**
@@ -260,14 +344,16 @@ export function enableParts(t: Timeline, partTarget: number): Timeline {
  * media sequence number). `preloadHint` names the part after it. The first
  * part carries the segment's discontinuity and init section.
  */
-export function appendPart(t: Timeline, part: PublishedPart, o: { discontinuity: boolean; mapName?: string; preloadHint: string | null }, now: number): Timeline {
+export function appendPart(t0: Timeline, part: PublishedPart, o: { discontinuity: boolean; mapName?: string; preloadHint: string | null }, now: number): Timeline {
+  if (!t0.parts) throw new Error('parts are not enabled');
+  const t = startsNewPresentation(t0) ? drain(t0, now) : t0;
   if (!t.parts) throw new Error('parts are not enabled');
   const msn = nextMsn(t);
   const prev = t.parts.pending?.msn === msn ? t.parts.pending : null;
   const pending: PendingSegment = prev
     ? { ...prev, parts: [...prev.parts, part] }
     : { msn, parts: [part], discontinuity: leadingDiscontinuity(t, o.discontinuity), ...(o.mapName !== undefined ? { mapName: o.mapName } : {}) };
-  return { ...t, live: true, since: t.live ? t.since : now, parts: { ...t.parts, pending, preloadHint: o.preloadHint, lastPartAt: now } };
+  return { ...t, live: true, onAir: true, since: t.onAir ? t.since : now, parts: { ...t.parts, pending, preloadHint: o.preloadHint, lastPartAt: now } };
 }
 
 /** Names the next part (EXT-X-PRELOAD-HINT), or none. */

@@ -5,6 +5,8 @@ import { Rfc8216Checker, type Rfc8216Options } from './rfc8216-check.js';
 export interface WatcherOptions extends Rfc8216Options {
   /** The playlist to poll under /hls/STREAM/ (default index.m3u8; media-N.m3u8 for a rendition of a master). */
   file?: string;
+  /** Check that a new segment comes within 1.5 target durations while live (default true; off where a test stalls the stream on purpose without the slate). */
+  checkGrowth?: boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export class RelayWatcher {
   readonly #stream: string;
   readonly #file: string;
   readonly #rfc: Rfc8216Checker;
+  readonly #checkGrowth: boolean;
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
   #lastText = '';
@@ -33,6 +36,7 @@ export class RelayWatcher {
     this.#stream = stream;
     this.#file = options.file ?? 'index.m3u8';
     this.#rfc = new Rfc8216Checker(options);
+    this.#checkGrowth = options.checkGrowth !== false;
   }
 
   start(intervalMs = 150): this {
@@ -63,7 +67,7 @@ export class RelayWatcher {
       const text = await res.text();
       if (res.status !== 200 || text === this.#lastText) return;
       this.#lastText = text;
-      this.#rfc.check(text, this.#file);
+      this.#rfc.check(text, this.#file, this.#checkGrowth ? Date.now() : undefined);
       const pl = parseRelayPlaylist(text);
       this.playlists.push(pl);
       const wanted = new Set<string>();

@@ -26,7 +26,7 @@ export interface RelayPlaylist {
 export interface StatusBody {
   online: boolean;
   title: string;
-  streams: Record<string, { online: boolean; source: { state: string; error?: { code: string; message: string } }; mediaSequence: number }>;
+  streams: Record<string, { online: boolean; slate?: string | null; ended?: boolean; source: { state: string; error?: { code: string; message: string } }; mediaSequence: number }>;
 }
 
 /** Starts sharecast in this process on 127.0.0.1 and a free port, with a temp data dir. */

@@ -10,13 +10,11 @@ import { llPlaylistProblems } from './ll-hls-check.js';
  */
 export interface Rfc8216Options {
   /**
-   * Once EXT-X-ENDLIST is in the playlist it stays, and nothing else changes
-   * (RFC 8216 6.2.1). Off by default: today the relay takes ENDLIST out when
-   * a stream comes back online (a later issue changes that), so the tests
-   * where a stream comes back cannot hold it yet. Tests where the stream never
-   * comes back turn it on.
+   * While the playlist is live, a new segment must appear within 1.5 target
+   * durations (RFC 8216 6.2.1). Checked when versions come with the time they
+   * were fetched, allowing this much for the poll itself (ms). Default 400.
    */
-  endListIsFinal?: boolean;
+  growthSlackMs?: number;
 }
 
 export interface CheckedPlaylist {
@@ -136,10 +134,12 @@ export function transitionProblems(prev: CheckedPlaylist, next: CheckedPlaylist,
   if (removed.length > 0 && !next.endList && overlap && total < 3 * next.targetDuration - 1e-6) {
     problems.push(`a removal left ${total.toFixed(3)} s, less than 3 target durations (${3 * next.targetDuration} s)`);
   }
-  if (prev.endList) {
-    if (!next.endList && o.endListIsFinal) problems.push('EXT-X-ENDLIST was removed');
-    if (next.endList && (removed.length > 0 || nextLast !== prevLast)) problems.push('an ended playlist changed');
+  // Once EXT-X-ENDLIST is there it stays (RFC 8216 6.2.1): what may follow is only a new presentation at the same URL, listing none of the old segments.
+  if (prev.endList && overlap) {
+    if (!next.endList) problems.push('EXT-X-ENDLIST was removed with old segments still listed (not a new presentation)');
+    else if (removed.length > 0 || nextLast !== prevLast) problems.push('an ended playlist changed');
   }
+  void o;
   return problems;
 }
 
@@ -148,17 +148,42 @@ export class Rfc8216Checker {
   readonly problems: string[] = [];
   #prev: CheckedPlaylist | undefined;
   #versions = 0;
+  /** When the newest segment was first seen (ms). */
+  #grewAt: number | undefined;
 
   constructor(private readonly o: Rfc8216Options = {}) {}
 
-  /** Checks one version (call in the order they were fetched). Returns its problems. */
-  check(text: string, label = 'playlist'): string[] {
+  /**
+   * Checks one version (call in the order they were fetched). `at`: when it
+   * was fetched (ms); with it, the time between new segments is checked too.
+   * Returns its problems.
+   */
+  check(text: string, label = 'playlist', at?: number): string[] {
     this.#versions += 1;
     const { playlist, problems } = playlistProblems(text);
     if (playlist && this.#prev) problems.push(...transitionProblems(this.#prev, playlist, this.o));
+    if (playlist && at !== undefined) problems.push(...this.#growth(playlist, at));
     if (playlist) this.#prev = playlist;
     const found = problems.map((p) => `${label} version ${this.#versions}: ${p}`);
     this.problems.push(...found);
     return found;
+  }
+
+  /** A live playlist gets a new segment within 1.5 target durations (seen by a poller, give or take its poll). */
+  #growth(next: CheckedPlaylist, at: number): string[] {
+    const prev = this.#prev;
+    const last = (p: CheckedPlaylist) => p.mediaSequence + p.segments.length - 1;
+    if (!prev) {
+      this.#grewAt = at;
+      return [];
+    }
+    if (last(next) <= last(prev) && next.endList === prev.endList) return [];
+    const problems: string[] = [];
+    if (!prev.endList && last(next) > last(prev) && this.#grewAt !== undefined) {
+      const gap = at - this.#grewAt;
+      if (gap > 1.5 * prev.targetDuration * 1000 + (this.o.growthSlackMs ?? 400)) problems.push(`no new segment for ${gap} ms while live (more than 1.5 x ${prev.targetDuration} s)`);
+    }
+    this.#grewAt = at;
+    return problems;
   }
 }

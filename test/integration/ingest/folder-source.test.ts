@@ -34,7 +34,7 @@ describe('folder source: OBS-style MPEG-TS output with a spaced, timestamped nam
     // OBS "Output to File" names: the relay is pointed at the folder and follows the newest playlist.
     obs = startObs({ dir, playlist: '2026-11-21 18-04-15.m3u8', hlsTime: 1, listSize: 0 });
     relay = await startRelay(['--source', dir]);
-    watcher = new RelayWatcher(relay, 'live', { endListIsFinal: true }).start(100);
+    watcher = new RelayWatcher(relay, 'live', {}).start(100);
     await waitFor('5 segments in the relay playlist', async () => ((watcher.latest?.segments.length ?? 0) >= 5 ? true : undefined), 30_000);
   });
 
@@ -126,7 +126,7 @@ describe('folder source: fMP4 segments with an init section, temp_file and delet
     dir = mkdtempSync(join(tmpdir(), 'sharecast-fmp4-'));
     obs = startObs({ dir, playlist: 'stream.m3u8', hlsTime: 1, listSize: 4, segmentType: 'fmp4', flags: ['temp_file', 'delete_segments', 'independent_segments', 'program_date_time'] });
     relay = await startRelay(['--source', join(dir, 'stream.m3u8')]);
-    watcher = new RelayWatcher(relay, 'live', { endListIsFinal: true }).start(100);
+    watcher = new RelayWatcher(relay, 'live', {}).start(100);
     await waitFor('4 fMP4 segments', async () => ((watcher.latest?.segments.length ?? 0) >= 4 ? true : undefined), 30_000);
   });
 
@@ -173,7 +173,7 @@ describe('folder source: polling (network mounts where file events never arrive)
     const dir = mkdtempSync(join(tmpdir(), 'sharecast-poll-'));
     const obs = startObs({ dir, hlsTime: 1, listSize: 5, flags: ['delete_segments'] });
     const relay = await startRelay(['--source', join(dir, 'stream.m3u8'), '--poll', '--poll-interval', '100']);
-    const watcher = new RelayWatcher(relay, 'live', { endListIsFinal: true }).start(100);
+    const watcher = new RelayWatcher(relay, 'live', {}).start(100);
     try {
       await waitFor('3 segments by polling', () => ((watcher.latest?.segments.length ?? 0) >= 3 ? true : undefined), 30_000);
       await watcher.stop();

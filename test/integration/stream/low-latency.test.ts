@@ -56,7 +56,7 @@ describe('LL-HLS from ffmpeg\'s dash muxer (folder source)', { timeout: 120_000 
     dir = mkdtempSync(join(tmpdir(), 'sharecast-ll-'));
     relay = await startRelay(['--source', join(dir, 'stream.mpd')]);
     // Every version of both media playlists goes through the RFC 8216 validator (and the LL-HLS rules).
-    watchers = ['media-0.m3u8', 'media-1.m3u8'].map((file) => new RelayWatcher(relay, 'live', { file, endListIsFinal: true }).start(150));
+    watchers = ['media-0.m3u8', 'media-1.m3u8'].map((file) => new RelayWatcher(relay, 'live', { file }).start(150));
     obs = startObs({ dir, muxer: 'dash' });
     await waitFor('parts in both renditions', async () => {
       const [v, a] = await Promise.all([text('/hls/live/media-0.m3u8'), text('/hls/live/media-1.m3u8')]);

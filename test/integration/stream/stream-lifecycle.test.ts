@@ -1,13 +1,13 @@
 // What viewers see when OBS restarts, stops, crashes, and when the folder
 // disappears: real ffmpeg, real folder, the relay over HTTP.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { requireFfmpeg, startObs, type Obs, type ObsOptions } from '../../helpers/ffmpeg.js';
 import { startRelay } from '../../helpers/relay.js';
-import { RelayWatcher } from '../../helpers/relay-watcher.js';
+import { RelayWatcher, type WatcherOptions } from '../../helpers/relay-watcher.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
 
 requireFfmpeg();
@@ -17,10 +17,10 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function setup(extraArgs: string[] = []) {
+async function setup(extraArgs: string[] = [], watch: WatcherOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-life-'));
   const relay = await startRelay(['--source', join(dir, 'stream.m3u8'), '--offline-after', '2', ...extraArgs]);
-  const watcher = new RelayWatcher(relay).start(100);
+  const watcher = new RelayWatcher(relay, 'live', watch).start(100);
   let obs: Obs | undefined;
   const obsOptions: ObsOptions = { dir, hlsTime: 1, listSize: 5, flags: ['delete_segments'] };
   cleanups.push(async () => {
@@ -79,19 +79,99 @@ describe('OBS restarts', () => {
   });
 });
 
-describe('offline and back online', () => {
-  test('OBS stops: offline at once with ENDLIST; OBS starts again: live again, sequence continuing after a discontinuity', async () => {
+describe('offline and back online, with the offline slate (issue 12)', () => {
+  test('OBS stops: offline at once, the playlist goes on with slate segments after a discontinuity (no ENDLIST); OBS starts again reusing names from 0: live again after another discontinuity', async () => {
     const s = await setup();
     s.startObs();
     await waitFor('live', segmentsAtLeast(s.watcher, 3), 30_000);
     assert.equal((await s.relay.status()).online, true);
 
     await s.obs?.stop(); // "Stop Recording": ffmpeg writes EXT-X-ENDLIST
-    await waitFor('ENDLIST in the relay playlist', () => (s.watcher.latest?.endList ? true : undefined), 5_000);
-    const offline = await s.relay.status();
-    assert.equal(offline.online, false);
-    const lastMsn = newestMsn(s.watcher);
+    await waitFor('offline', async () => ((await s.relay.status()).online === false ? true : undefined), 5_000, 100);
+    const lastReal = newestMsn(s.watcher);
+    const slated = await waitFor('slate segments in the playlist', () => {
+      const pl = s.watcher.latest;
+      const after = pl?.segments.filter((x) => x.msn > lastReal) ?? [];
+      return after.length >= 3 ? pl : undefined;
+    }, 10_000);
+    assert.equal(slated.endList, false, 'the playlist stays open while OBS is away');
+    const firstSlate = slated.segments.find((x) => x.msn === lastReal + 1);
+    assert.equal(firstSlate?.discontinuity, true, 'the slate follows a discontinuity');
+    assert.ok(slated.segments.filter((x) => x.msn > lastReal + 1).every((x) => !x.discontinuity), 'slate segments play as one stream');
+    const status = await s.relay.status();
+    assert.equal(status.streams['live']?.slate, 'built-in');
+    // A slate segment is a real MPEG-TS clip of the offline image, served like any other.
+    const res = await s.relay.get(`/hls/live/${firstSlate?.uri}`);
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.ok(bytes.length > 0 && bytes.length % 188 === 0 && bytes[0] === 0x47);
 
+    s.startObs();
+    const back = await waitFor('live again', () => {
+      const pl = s.watcher.latest;
+      const real = pl?.segments.filter((x) => x.msn > lastReal && !x.uri.startsWith('x')) ?? [];
+      return s.watcher.latest && newestMsn(s.watcher) > lastReal + 3 && real.length > 0 ? pl : undefined;
+    }, 30_000);
+    await waitFor('online', async () => ((await s.relay.status()).online === true ? true : undefined), 10_000, 100);
+    assert.equal(back.endList, false);
+    await s.watcher.stop();
+    // Every version: monotonic sequences, ENDLIST never written, a new segment within 1.5 target durations all along.
+    assert.deepEqual(s.watcher.sequenceProblems(), []);
+    assert.deepEqual(s.watcher.serverErrors(), []);
+    const statusAfter = await s.relay.status();
+    assert.equal(statusAfter.streams['live']?.slate, null);
+  });
+
+  test('OBS crashes: the slate fills in after 1.5 target durations, and the stream goes offline after max(3 x target duration, --offline-after)', async () => {
+    const s = await setup();
+    s.startObs();
+    await waitFor('live', segmentsAtLeast(s.watcher, 3), 30_000);
+    await s.obs?.kill();
+    const killedAt = Date.now();
+    await waitFor('offline', async () => ((await s.relay.status()).online === false ? true : undefined), 15_000, 100);
+    const took = Date.now() - killedAt;
+    const td = s.watcher.latest?.targetDuration ?? 1;
+    assert.ok(took >= Math.max(3 * td, 2) * 1000 - 1500, `went offline after ${took} ms`);
+    assert.equal(s.watcher.latest?.endList, false);
+    await s.watcher.stop();
+    assert.deepEqual(s.watcher.sequenceProblems(), []);
+    assert.deepEqual(s.watcher.serverErrors(), []);
+  });
+
+  test('the streamer ends the stream (admin API): ENDLIST now; a stream that starts after it is a new presentation at the same URL, its media sequence going on', async () => {
+    const s = await setup();
+    s.startObs();
+    await waitFor('live', segmentsAtLeast(s.watcher, 3), 30_000);
+    await s.obs?.stop();
+    const token = readFileSync(join(s.relay.dataDir, 'admin-token'), 'utf8').trim();
+    const end = await s.relay.get('/api/admin/end', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(end.status, 200);
+    await end.arrayBuffer();
+    await waitFor('ENDLIST', () => (s.watcher.latest?.endList ? true : undefined), 5_000);
+    const ended = s.watcher.latest;
+    const lastMsn = newestMsn(s.watcher);
+    assert.equal((await s.relay.get('/api/admin/streams/nope/end', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, 404);
+
+    s.startObs();
+    const fresh = await waitFor('a new presentation', () => (s.watcher.latest && !s.watcher.latest.endList ? s.watcher.latest : undefined), 30_000);
+    assert.ok(fresh.mediaSequence > lastMsn, 'none of the ended presentation\'s segments is listed');
+    assert.ok(fresh.segments.every((x) => !ended?.segments.some((o) => o.uri === x.uri)));
+    assert.equal(fresh.segments[0]?.discontinuity, true);
+    await s.watcher.stop();
+    assert.deepEqual(s.watcher.sequenceProblems(), []);
+    assert.deepEqual(s.watcher.serverErrors(), []);
+  });
+});
+
+describe('offline and back online, without the slate (--no-offline-slate)', () => {
+  test('OBS stops: offline at once with ENDLIST; OBS starts again: a new presentation, the sequence going on after a discontinuity', async () => {
+    const s = await setup(['--no-offline-slate'], { checkGrowth: false });
+    s.startObs();
+    await waitFor('live', segmentsAtLeast(s.watcher, 3), 30_000);
+    await s.obs?.stop();
+    await waitFor('ENDLIST in the relay playlist', () => (s.watcher.latest?.endList ? true : undefined), 5_000);
+    assert.equal((await s.relay.status()).online, false);
+    const lastMsn = newestMsn(s.watcher);
     // The ended playlist and its segments stay available to viewers.
     const seg = s.watcher.latest?.segments.at(-1);
     const res = await s.relay.get(`/hls/live/${seg?.uri}`);
@@ -101,28 +181,11 @@ describe('offline and back online', () => {
     s.startObs();
     await waitFor('live again', () => (s.watcher.latest && !s.watcher.latest.endList && newestMsn(s.watcher) > lastMsn ? true : undefined), 30_000);
     assert.equal((await s.relay.status()).online, true);
-    const pl = s.watcher.latest;
-    const resumed = pl?.segments.find((x) => x.msn === lastMsn + 1);
+    const resumed = s.watcher.latest?.segments.find((x) => x.msn === lastMsn + 1);
     assert.ok(resumed, 'media sequence continues where it stopped');
     assert.equal(resumed.discontinuity, true);
     await s.watcher.stop();
     assert.deepEqual(s.watcher.sequenceProblems(), []);
-    assert.deepEqual(s.watcher.serverErrors(), []);
-  });
-
-  test('OBS crashes: offline after max(3 x target duration, --offline-after) without a new segment', async () => {
-    const s = await setup();
-    s.startObs();
-    await waitFor('live', segmentsAtLeast(s.watcher, 3), 30_000);
-    await s.obs?.kill();
-    const killedAt = Date.now();
-    await waitFor('offline', async () => ((await s.relay.status()).online === false ? true : undefined), 15_000, 100);
-    const took = Date.now() - killedAt;
-    const td = s.watcher.latest?.targetDuration ?? 1;
-    // Not before the timeout (minus the segment that was under way), and ENDLIST is in the playlist.
-    assert.ok(took >= Math.max(3 * td, 2) * 1000 - 1500, `went offline after ${took} ms`);
-    await waitFor('ENDLIST', () => (s.watcher.latest?.endList ? true : undefined), 3_000);
-    await s.watcher.stop();
     assert.deepEqual(s.watcher.serverErrors(), []);
   });
 });

@@ -7,8 +7,12 @@ import {
   appendSegment,
   expireRetired,
   goOffline,
-  hasDrained,
+  startsNewPresentation,
   isStale,
+  isEndDue,
+  nextSlateDue,
+  appendSlate,
+  goOffAir,
   mediaPlaylistOf,
   newTimeline,
   nextMsn,
@@ -134,35 +138,80 @@ describe('timeline: examples', () => {
   });
 });
 
-describe('timeline: a fresh target duration after the old window drained (issue 10, item 3)', () => {
+describe('timeline: a stream that starts again after EXT-X-ENDLIST is a new presentation (RFC 8216 6.2.1; issue 10, item 3)', () => {
   const W = { windowSeconds: 12 };
-  /** A stream that went live with target duration `td` (3 segments), then offline at `offAt`. */
+  /** A stream that went live with target duration `td` (3 segments), then ended at `offAt`. */
   const endedRun = (td: number, offAt: number) => {
     let t = newTimeline(T0);
     for (let i = 0; i < 3; i++) t = appendSegment(t, seg(`old${i}.ts`, td, { sourceTargetDuration: td }), T0 + i * 1000, W);
     return goOffline(t, offAt);
   };
 
-  it('keeps the old target duration when the stream comes back while its window is still listed', () => {
+  it('never takes ENDLIST back: the new run starts a fresh playlist, with a fresh target duration and the sequences moving on', () => {
     const off = endedRun(50, T0 + 10_000);
     assert.equal(off.targetDuration, 50);
-    assert.equal(hasDrained(off, T0 + 10_000 + 149_999), false, '3 x 50 s of window not yet played out');
+    assert.equal(startsNewPresentation(off), true);
     const back = appendSegment(off, seg('new0.ts', 2), T0 + 20_000, W);
-    assert.equal(back.targetDuration, 50, 'a live playlist keeps its target duration');
-    assert.equal(back.segments.length, 4);
-  });
-
-  it('starts a fresh playlist once the old window played out: new target duration, sequences moving on, old segments still served', () => {
-    const off = endedRun(50, T0 + 10_000);
-    const later = T0 + 10_000 + 150_000;
-    assert.equal(hasDrained(off, later), true);
-    const back = appendSegment(off, seg('new0.ts', 2), later, W);
     assert.equal(back.targetDuration, 2, 'the old 50 s target duration does not hold the new run');
     assert.deepEqual(back.segments.map((s) => [s.name, s.msn, s.discontinuity]), [['new0.ts', 3, true]]);
     assert.equal(back.mediaSequence, 3, 'one step per segment that left');
     assert.equal(back.discontinuitySequence, off.discontinuitySequence + off.segments.filter((s) => s.discontinuity).length);
     assert.ok(servableNames(back).includes('old2.ts'), 'the old segments stay downloadable for their grace period');
     assert.equal(offlineTimeoutSeconds(back, { offlineAfterSeconds: 6 }), 6, 'and the stream can go offline again in a normal time');
+  });
+
+  it('does not start a new presentation while the playlist is open', () => {
+    let t = newTimeline(T0);
+    assert.equal(startsNewPresentation(t), false, 'nothing published yet');
+    t = appendSegment(t, seg('a.ts', 2), T0, W);
+    assert.equal(startsNewPresentation(t), false);
+    assert.equal(startsNewPresentation(goOffAir(t, T0 + 7000)), false, 'off air with the slate: the playlist is still open');
+  });
+});
+
+describe('timeline: the offline slate while OBS is away (issue 12)', () => {
+  const W = { windowSeconds: 6 };
+  const live = () => {
+    let t = newTimeline(T0);
+    for (let i = 0; i < 4; i++) t = appendSegment(t, seg(`s${i}.ts`, 2), T0 + i * 2000, W);
+    return t;
+  };
+  const slate = (name: string) => ({ name, duration: 1.066667, byteLength: 10 });
+
+  it('is due 1.5 target durations after the last segment, then each time the one before has played', () => {
+    const t = live();
+    assert.equal(nextSlateDue(t), T0 + 6000 + 3000);
+    const s1 = appendSlate(t, slate('slate1.ts'), T0 + 9000, W);
+    assert.equal(nextSlateDue(s1), T0 + 9000 + 1066.667);
+    assert.equal(nextSlateDue(goOffline(t, T0 + 9000)), null, 'none once the playlist ended');
+    assert.equal(nextSlateDue(newTimeline(T0)), null, 'none before anything was published');
+  });
+
+  it('follows a discontinuity, keeps the target duration, leaves the stream on air until the offline timeout, and OBS comes back after another discontinuity', () => {
+    const t = live();
+    const s1 = appendSlate(t, slate('slate1.ts'), T0 + 9000, W);
+    const s2 = appendSlate(s1, slate('slate2.ts'), T0 + 10_067, W);
+    assert.deepEqual(s2.segments.slice(-2).map((s) => [s.name, s.discontinuity, s.slate]), [['slate1.ts', true, true], ['slate2.ts', false, true]]);
+    assert.equal(s2.targetDuration, 2);
+    assert.equal(s2.onAir, true, 'a short gap is not offline');
+    assert.equal(isStale(s2, T0 + 6000 + 5999, { offlineAfterSeconds: 6 }), false);
+    assert.equal(isStale(s2, T0 + 6000 + 6000, { offlineAfterSeconds: 6 }), true, 'slate segments do not count as OBS sending');
+    const off = goOffAir(s2, T0 + 12_000);
+    assert.equal(off.live, true, 'the playlist stays open');
+    assert.equal(renderTimeline(off)?.includes('#EXT-X-ENDLIST'), false);
+    const back = appendSegment(off, seg('s4.ts', 2), T0 + 13_000, W);
+    assert.equal(back.onAir, true);
+    assert.deepEqual(back.segments.at(-1)?.discontinuity, true);
+    assert.equal(back.segments.at(-1)?.msn, (s2.segments.at(-1)?.msn ?? 0) + 1, 'the media sequence goes on');
+  });
+
+  it('ends the playlist once OBS has been away for the end-after time', () => {
+    const off = goOffAir(appendSlate(live(), slate('slate1.ts'), T0 + 9000, W), T0 + 12_000);
+    assert.equal(isEndDue(off, T0 + 12_000 + 1_799_999, 1800), false);
+    assert.equal(isEndDue(off, T0 + 12_000 + 1_800_000, 1800), true);
+    const ended = goOffline(off, T0 + 12_000 + 1_800_000);
+    assert.equal(renderTimeline(ended)?.endsWith('#EXT-X-ENDLIST\n'), true);
+    assert.throws(() => appendSlate(ended, slate('x.ts'), T0 + 2_000_000, W), /ENDLIST/);
   });
 });
 
@@ -270,7 +319,7 @@ function runModel(ops: Op[], windowSeconds: number, offlineAfterSeconds: number,
       assert.ok(!c.names.has(name));
       c.names.add(name);
       const wasOffline = !t.live && t.segments.length > 0;
-      const fresh = hasDrained(t, now);
+      const fresh = startsNewPresentation(t);
       if (fresh) {
         // The old playlist played out: the new one is judged on its own.
         c.firstTd = null;
