@@ -258,7 +258,8 @@ export class Republisher {
       this.#out.commit(slateOn && this.#slate.canShow() ? goOffAir(this.#out.timeline, now) : goOffline(this.#out.timeline, now));
     }
     const due = slateOn ? nextSlateDue(this.#out.timeline) : null;
-    if (due !== null && now >= due) {
+    // A timer may fire a millisecond early: a slate segment due within 10 ms is due now.
+    if (due !== null && now >= due - 10) {
       this.#parts.closeOut('the stream went quiet');
       const seg = this.#slate.next(this.#out.timeline, now);
       if (seg) this.#out.commit(appendSlate(this.#out.timeline, seg, now, this.#o));
