@@ -1,0 +1,117 @@
+// Injected into the viewer page by bench/glass-to-glass.ts before the page's
+// own scripts run (page.addInitScript), after window.__g2gConfig was set to
+// the layout of bench/lib/time-code.ts. It leaves the page and its player
+// alone and only watches:
+// - every frame the <video> presents (requestVideoFrameCallback): the strip of
+//   squares is drawn into a small canvas and read back as the capture time;
+//   the sample is Date.now() minus that time;
+// - the video's 'playing', 'waiting' and 'seeking' events (stalls);
+// - the hls.js instance the player announces ('player-hls'): its latency and
+//   target, its stall errors, and how long each part, segment and playlist
+//   took to load.
+// Plain JavaScript: the bench reads window.__g2g back with page.evaluate.
+(() => {
+  const cfg = window.__g2gConfig;
+  const cells = 2 + cfg.valueBits + cfg.checkBits;
+  const width = cells * cfg.cell;
+  const probe = {
+    openedAt: Date.now(),
+    firstFrameAt: 0,
+    firstPlayingAt: 0,
+    /** [Date.now(), delay ms] per decoded frame */
+    samples: [],
+    misreads: 0,
+    waiting: [],
+    seeking: [],
+    hlsStalls: [],
+    /** [Date.now(), hls.latency, hls.targetLatency, playbackRate] every 500 ms */
+    latency: [],
+    /** [Date.now(), kind, ms]: kind is 'part', 'segment' or 'playlist', ms from request to the last byte */
+    loads: [],
+  };
+  window.__g2g = probe;
+  let hls = null;
+
+  document.addEventListener('player-hls', (e) => {
+    hls = e.detail.hls;
+    const mine = hls;
+    mine.on('hlsError', (_name, data) => {
+      if (mine === hls && data.details === 'bufferStalledError') probe.hlsStalls.push(Date.now());
+    });
+    mine.on('hlsFragLoaded', (_name, data) => {
+      if (data.frag.type !== 'main') return;
+      const stats = (data.part || data.frag).stats;
+      probe.loads.push([Date.now(), data.part ? 'part' : 'segment', stats.loading.end - stats.loading.start]);
+    });
+    mine.on('hlsLevelLoaded', (_name, data) => {
+      const stats = data.stats;
+      if (stats) probe.loads.push([Date.now(), 'playlist', stats.loading.end - stats.loading.start]);
+    });
+  }, true);
+
+  setInterval(() => {
+    if (hls && hls.media && !hls.media.paused) probe.latency.push([Date.now(), hls.latency, hls.targetLatency, hls.media.playbackRate]);
+  }, 500);
+
+  function level(data, c) {
+    // The mean of the square's middle half, over the three colour channels.
+    let sum = 0;
+    let n = 0;
+    const from = c * cfg.cell + cfg.cell / 4;
+    const to = c * cfg.cell + (3 * cfg.cell) / 4;
+    for (let y = cfg.cell / 4; y < (3 * cfg.cell) / 4; y++) {
+      for (let x = from; x < to; x++) {
+        const i = (y * width + x) * 4;
+        sum += data[i] + data[i + 1] + data[i + 2];
+        n += 3;
+      }
+    }
+    return sum / n;
+  }
+
+  function decode(data) {
+    const white = level(data, 0);
+    const black = level(data, 1);
+    if (white - black < 100) return -1;
+    const mid = (white + black) / 2;
+    let value = 0;
+    for (let b = 0; b < cfg.valueBits; b++) value = value * 2 + (level(data, 2 + b) > mid ? 1 : 0);
+    let check = 0;
+    for (let b = 0; b < cfg.checkBits; b++) check = check * 2 + (level(data, 2 + cfg.valueBits + b) > mid ? 1 : 0);
+    const sum = (Math.floor(value / 65536) + (Math.floor(value / 256) % 256) + (value % 256)) % 256;
+    return sum === check ? value : -1;
+  }
+
+  function watch(video) {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = cfg.cell;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const onFrame = () => {
+      const now = Date.now();
+      if (video.videoWidth >= width && !video.hidden) {
+        ctx.drawImage(video, 0, 0, width, cfg.cell, 0, 0, width, cfg.cell);
+        const value = decode(ctx.getImageData(0, 0, width, cfg.cell).data);
+        if (value < 0) probe.misreads += 1;
+        else {
+          if (!probe.firstFrameAt) probe.firstFrameAt = now;
+          probe.samples.push([now, now - (cfg.epochMs + value)]);
+        }
+      }
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    video.addEventListener('playing', () => {
+      if (!probe.firstPlayingAt) probe.firstPlayingAt = Date.now();
+    });
+    video.addEventListener('waiting', () => {
+      if (probe.firstPlayingAt) probe.waiting.push(Date.now());
+    });
+    video.addEventListener('seeking', () => probe.seeking.push(Date.now()));
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    const video = document.querySelector('video');
+    if (video) watch(video);
+  });
+})();
