@@ -39,6 +39,7 @@ interface Probe {
   hlsStalls: number[];
   latency: Array<[number, number, number | null, number]>;
   loads: Array<[number, 'part' | 'segment' | 'playlist', number]>;
+  log: Array<[number, string]>;
 }
 
 const root = mkdtempSync(join(tmpdir(), 'sharecast-g2g-'));
@@ -49,10 +50,19 @@ mkdirSync(hlsDir);
 openForNginx(root);
 openForNginx(hlsDir);
 
+// Whatever happens, nothing this bench started outlives it.
+const children: Array<number | undefined> = [];
+process.on('exit', () => {
+  for (const pid of children) if (pid !== undefined) try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+});
+
 const epochMs = Date.now();
 const ffmpeg = spawn('ffmpeg', timeCodedArgs({ dashDir, hlsDir, epochMs }), { stdio: ['ignore', 'ignore', 'inherit'] });
+children.push(ffmpeg.pid);
 const ll = await startSharecast(['--source', join(dashDir, 'stream.mpd'), '--data', join(root, 'data-ll')]);
+children.push(ll.child.pid);
 const classic = await startSharecast(['--source', join(hlsDir, 'index.m3u8'), '--data', join(root, 'data-classic')]);
+children.push(classic.child.pid);
 const classicPort = new URL(classic.url).port;
 const nginx = await startNginx({
   http: ({ listen }) => `
@@ -77,6 +87,7 @@ const nginx = await startNginx({
     }
   }`,
 });
+children.push(nginx.pid);
 
 async function waitUntil(what: string, check: () => Promise<boolean>, ms = 40_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -121,6 +132,9 @@ await ll.stop();
 await classic.stop();
 rmSync(root, { recursive: true, force: true });
 
+if (process.env['G2G_LOG']) {
+  for (const [i, p] of probes.entries()) console.log(`${cases[i]!.name}, the start:\n${p.log.map(([at, what]) => `  ${String(at).padStart(6)} ms  ${what}`).join('\n')}`);
+}
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rows = probes.map((p, i) => {
   const from = p.firstFrameAt + WARMUP * 1000;

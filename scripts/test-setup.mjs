@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
-// (the stand-in for OBS), a real Samba server, a real Chromium, and qemu for
-// the ARMv7 smoke run. Installs what is missing with apt-get when running as
-// root; otherwise stops and prints the exact command to run.
+// (the stand-in for OBS), a real Samba server, a real Chromium, nginx (a
+// caching edge), and qemu for the ARMv7 smoke run. Installs what is missing
+// with apt-get when running as root; otherwise stops and prints the exact
+// command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -13,6 +14,8 @@ const NEEDED = [
   { program: 'smbd', pkg: 'samba', paths: ['/usr/sbin/smbd'] },
   { program: 'smbpasswd', pkg: 'samba', paths: ['/usr/bin/smbpasswd'] },
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  // The caching edge in front of LL-HLS (test/integration/edge) and the floor in bench:g2g.
+  { program: 'nginx', pkg: 'nginx-light', paths: ['/usr/sbin/nginx'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
 ];

@@ -28,6 +28,11 @@
     latency: [],
     /** [Date.now(), kind, ms]: kind is 'part', 'segment' or 'playlist', ms from request to the last byte */
     loads: [],
+    /** The start, told by hls.js and the video element (first 60 entries): [ms since opened, what] */
+    log: [],
+  };
+  const note = (what) => {
+    if (probe.log.length < 60) probe.log.push([Date.now() - probe.openedAt, what]);
   };
   window.__g2g = probe;
   let hls = null;
@@ -37,13 +42,19 @@
     const mine = hls;
     mine.on('hlsError', (_name, data) => {
       if (mine === hls && data.details === 'bufferStalledError') probe.hlsStalls.push(Date.now());
+      note(`error ${data.details}${data.fatal ? ' (fatal)' : ''}`);
     });
     mine.on('hlsFragLoaded', (_name, data) => {
       if (data.frag.type !== 'main') return;
       const stats = (data.part || data.frag).stats;
       probe.loads.push([Date.now(), data.part ? 'part' : 'segment', stats.loading.end - stats.loading.start]);
     });
+    mine.on('hlsFragLoading', (_name, data) => {
+      note(`loading ${data.frag.type} ${data.frag.sn}${data.part ? `.${data.part.index}` : ''} at ${data.frag.start.toFixed(2)}`);
+    });
     mine.on('hlsLevelLoaded', (_name, data) => {
+      const d = data.details;
+      note(`playlist: ${d.fragments.length} segments to ${d.edge.toFixed(2)} s, ${d.partList ? d.partList.length : 0} parts, ${d.live ? 'live' : 'ended'}`);
       const stats = data.stats;
       if (stats) probe.loads.push([Date.now(), 'playlist', stats.loading.end - stats.loading.start]);
     });
@@ -103,11 +114,16 @@
     video.requestVideoFrameCallback(onFrame);
     video.addEventListener('playing', () => {
       if (!probe.firstPlayingAt) probe.firstPlayingAt = Date.now();
+      note(`playing at ${video.currentTime.toFixed(2)}`);
     });
     video.addEventListener('waiting', () => {
       if (probe.firstPlayingAt) probe.waiting.push(Date.now());
+      note(`waiting at ${video.currentTime.toFixed(2)}`);
     });
-    video.addEventListener('seeking', () => probe.seeking.push(Date.now()));
+    video.addEventListener('seeking', () => {
+      probe.seeking.push(Date.now());
+      note(`seeking to ${video.currentTime.toFixed(2)}`);
+    });
   }
 
   document.addEventListener('DOMContentLoaded', () => {

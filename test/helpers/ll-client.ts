@@ -10,7 +10,7 @@
 export interface LlClientStats {
   playlists: number;
   parts: number;
-  /** Answers other than 200, by status ('0' for a network error or a timeout). */
+  /** Answers other than 200, by status ('0 CODE' for a network error or a timeout). */
   errors: Record<string, number>;
   /** How an edge answered (its X-Cache header: HIT, MISS, UPDATING…), playlists and parts together. */
   cache: Record<string, number>;
@@ -18,6 +18,8 @@ export interface LlClientStats {
   partUris: string[];
   /** Milliseconds from sending a part request to its last byte. */
   partMs: number[];
+  /** When each part's last byte came (Date.now()), by URI. */
+  partAt: Record<string, number>;
 }
 
 /** The parts an LL media playlist lists, in order. */
@@ -56,7 +58,7 @@ function count(into: Record<string, number>, key: string): void {
 
 /** Follows the live edge until `until`, part by part. */
 export async function followLive(o: FollowOptions): Promise<LlClientStats> {
-  const stats: LlClientStats = { playlists: 0, parts: 0, errors: {}, cache: {}, partUris: [], partMs: [] };
+  const stats: LlClientStats = { playlists: 0, parts: 0, errors: {}, cache: {}, partUris: [], partMs: [], partAt: {} };
   const seen = new Set<string>();
   const timeout = o.timeoutMs ?? 10_000;
   let query = '';
@@ -71,8 +73,9 @@ export async function followLive(o: FollowOptions): Promise<LlClientStats> {
         return undefined;
       }
       return res;
-    } catch {
-      count(stats.errors, '0');
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      count(stats.errors, `0 ${e.cause?.code ?? e.name}`);
       return undefined;
     }
   };
@@ -96,6 +99,7 @@ export async function followLive(o: FollowOptions): Promise<LlClientStats> {
       if (!part) continue;
       await part.arrayBuffer();
       stats.partMs.push(performance.now() - t0);
+      stats.partAt[uri] = Date.now();
       stats.parts += 1;
       stats.partUris.push(uri);
     }

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export interface Nginx {
   port: number;
   url: string;
+  /** The master process (a caller's exit handler can kill it). */
+  pid: number | undefined;
   /** nginx's own folder (config, logs, temp and cache folders). */
   dir: string;
   /** The end of nginx's error log, for a failing test's message. */
@@ -138,7 +140,7 @@ ${o.http({ listen, dir })}
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return { port, url: `http://${listen}`, dir, errors, stop };
+  return { port, url: `http://${listen}`, pid: child.pid, dir, errors, stop };
 }
 
 /** Lets nginx's workers read a folder it serves files from (a mktemp folder is mode 700). */

@@ -39,6 +39,7 @@ export const CLASSIC_TUNING = {
   liveMaxLatencyDurationCount: 6,
   // Each stall moves the target back by this many seconds (fewer stalls on a slow line).
   liveSyncOnStallIncrease: 1,
+  startOnSegmentBoundary: false,
 };
 
 /**
@@ -52,7 +53,18 @@ export const LOW_LATENCY_TUNING = {
   liveMaxLatencyDurationCount: Infinity,
   // A stall costs one part of extra delay for the rest of the session, not a whole second.
   liveSyncOnStallIncrease: 0.2,
+  // Start where the first part loaded starts (a keyframe), not at the target inside it:
+  // the buffer ahead is what keeps the start from stalling while the next parts come.
+  startOnSegmentBoundary: true,
 };
+
+/**
+ * LL-HLS: further behind the target than this many seconds, jump to it.
+ * hls.js only catches up by playing faster within one target duration of
+ * its target; after a long stall (a busy machine, a slow line) the page
+ * would otherwise stay seconds behind for the rest of the session.
+ */
+export const LOW_LATENCY_MAX_BEHIND_S = 2;
 
 /**
  * Applies the tuning that fits a loaded playlist. hls.js reads these from its
@@ -122,7 +134,10 @@ export class LivePlayer {
       void this.#play();
       this.video.focus();
     });
-    setInterval(() => this.#reportLatency(), 1000);
+    setInterval(() => {
+      this.#reportLatency();
+      this.#keepUp();
+    }, 1000);
   }
 
   /**
@@ -331,6 +346,16 @@ export class LivePlayer {
   #updateUnmute() {
     if (!this.unmute) return;
     this.unmute.hidden = !(this.video.muted && !this.video.hidden && this.mode !== 'offline');
+  }
+
+  /** LL-HLS only: far behind the target while playing, jump to it (where hls.js would start now). */
+  #keepUp() {
+    const hls = this.hls;
+    if (!hls || this.mode !== 'live' || this.root.dataset.lowLatency !== 'yes' || this.video.paused || this.video.seeking) return;
+    const target = hls.targetLatency;
+    const sync = hls.liveSyncPosition;
+    if (target === null || sync === null || !(hls.latency > target + LOW_LATENCY_MAX_BEHIND_S) || sync <= this.video.currentTime) return;
+    this.video.currentTime = sync;
   }
 
   #reportLatency() {
