@@ -54,6 +54,7 @@ openForNginx(hlsDir);
 const children: Array<number | undefined> = [];
 process.on('exit', () => {
   for (const pid of children) if (pid !== undefined) try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+  rmSync(root, { recursive: true, force: true });
 });
 
 const epochMs = Date.now();
@@ -110,7 +111,7 @@ const cases = [
 ];
 const browser = await launchChromium();
 const pages: Page[] = [];
-for (const c of cases) {
+for (let i = 0; i < cases.length; i++) {
   const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
   await context.addInitScript(`window.__g2gConfig = ${JSON.stringify(layout(epochMs))};`);
   await context.addInitScript({ path: PROBE });
@@ -139,8 +140,11 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rows = probes.map((p, i) => {
   const from = p.firstFrameAt + WARMUP * 1000;
   const delays = p.samples.filter(([at]) => at >= from).map(([, d]) => d);
-  const startupStalls = p.waiting.filter((at) => at < from).length;
-  const stalls = p.waiting.filter((at) => at >= from).length;
+  // A 'waiting' right after a seek is the seek (a jump to the live edge), not a stall.
+  const real = p.waiting.filter((at) => !p.seeking.some((s) => s <= at && at - s < 500));
+  const startupStalls = real.filter((at) => at < from).length;
+  const stalls = real.filter((at) => at >= from).length;
+  const jumps = p.seeking.filter((at) => p.firstPlayingAt && at > p.firstPlayingAt).length;
   const hlsStalls = p.hlsStalls.filter((at) => at >= from).length;
   const lat = p.latency.filter(([at]) => at >= from);
   return {
@@ -152,6 +156,7 @@ const rows = probes.map((p, i) => {
     firstFrame: p.firstFrameAt ? p.firstFrameAt - openedAt : NaN,
     startupStalls,
     stalls,
+    jumps,
     hlsStalls,
     misreads: p.misreads,
     latency: percentile(lat.map((l) => l[1] * 1000), 50),
@@ -162,10 +167,10 @@ const rows = probes.map((p, i) => {
 
 console.log(`glass to glass, Chromium headless with the page's own player, 640x360 at 30 fps, one encode (x264 zerolatency, 1 s keyframes);`);
 console.log(`${DURATION} s measured after ${WARMUP} s from each page's first frame, 2 cores shared by everything:`);
-console.log(`  ${'case'.padEnd(40)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)} ${'frames'.padStart(7)} ${'1st frame'.padStart(9)}  stalls (start-up / after)  hls.js latency / target (p50)`);
+console.log(`  ${'case'.padEnd(40)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)} ${'frames'.padStart(7)} ${'1st frame'.padStart(9)}  stalls (start-up / after), seeks after the start   hls.js latency / target (p50)`);
 for (const r of rows) {
   console.log(
-    `  ${r.name.padEnd(40)} ${s(r.p50).padStart(7)} ${s(r.p95).padStart(7)} ${s(r.max).padStart(7)} ${String(r.delays.length).padStart(7)} ${s(r.firstFrame).padStart(9)}  ${`${r.startupStalls} / ${r.stalls}`.padStart(9)} (hls.js: ${r.hlsStalls})      ${s(r.latency)} / ${s(r.target)}${r.misreads ? `   (${r.misreads} frames unreadable)` : ''}`,
+    `  ${r.name.padEnd(40)} ${s(r.p50).padStart(7)} ${s(r.p95).padStart(7)} ${s(r.max).padStart(7)} ${String(r.delays.length).padStart(7)} ${s(r.firstFrame).padStart(9)}  ${`${r.startupStalls} / ${r.stalls}`.padStart(9)} (hls.js: ${r.hlsStalls}), ${r.jumps} jump(s)   ${s(r.latency)} / ${s(r.target)}${r.misreads ? `   (${r.misreads} frames unreadable)` : ''}`,
   );
 }
 const [a, b, c] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
@@ -179,7 +184,7 @@ const loads = (kind: string) => a.loads.filter(([, k]) => k === kind).map(([, , 
 const parts = loads('part');
 const playlists = loads('playlist');
 console.log(`where LL-HLS's time goes (p50):`);
-console.log(`  the relay's part lag (last byte of a chunk in ffmpeg's .tmp -> listed in a blocking-reload answer): p50 ${lags.length ? `${percentile(lags, 50).toFixed(1)} ms, p95 ${percentile(lags, 95).toFixed(1)} ms` : 'n/a'} over ${lags.length} parts`);
+console.log(`  the relay's part lag (last byte of a chunk in ffmpeg's .tmp -> listed in a blocking-reload answer): p50 ${lags.length ? `${percentile(lags, 50).toFixed(1)} ms, p95 ${percentile(lags, 95).toFixed(1)} ms` : 'n/a'} over ${lags.length} parts; the worst: ${partLag.worst(3).map(([uri, ms]) => `${uri.replace(/^.*-/, '')} ${ms.toFixed(0)} ms`).join(', ')}`);
 console.log(`  the page's part loads: p50 ${percentile(parts, 50).toFixed(1)} ms, p95 ${percentile(parts, 95).toFixed(1)} ms over ${parts.length}; blocking playlist reloads (held until the part exists): p50 ${percentile(playlists, 50).toFixed(0)} ms`);
 console.log(`  hls.js holds the playhead ${s(a.latency)} behind its estimate of the live edge (its target: ${s(a.target)}, PART-HOLD-BACK plus what stalls added)`);
 console.log(`  the rest, ${s(a.p50 - a.latency)}: capture to the edge of the playlist (the 0.2 s chunk filling, encoding, writing, the relay) plus decoding and display`);

@@ -28,21 +28,50 @@
     latency: [],
     /** [Date.now(), kind, ms]: kind is 'part', 'segment' or 'playlist', ms from request to the last byte */
     loads: [],
-    /** The start, told by hls.js and the video element (first 60 entries): [ms since opened, what] */
+    /** What hls.js and the video element told: [ms since opened, what]; loads only for the first 40 entries. */
     log: [],
   };
-  const note = (what) => {
-    if (probe.log.length < 60) probe.log.push([Date.now() - probe.openedAt, what]);
+  // Loads are kept for the first 40 entries, and around each stall: the 30 events before it and 5 s after.
+  const recent = [];
+  let verboseUntil = 0;
+  const note = (what, always = true) => {
+    const entry = [Date.now() - probe.openedAt, what];
+    recent.push(entry);
+    if (recent.length > 30) recent.shift();
+    if (probe.log.length < 600 && (always || probe.log.length < 40 || Date.now() < verboseUntil)) probe.log.push(entry);
+  };
+  const stalled = () => {
+    for (const e of recent) if (!probe.log.includes(e)) probe.log.push(e);
+    verboseUntil = Date.now() + 5000;
   };
   window.__g2g = probe;
   let hls = null;
+  // Which track ran dry at a stall: the SourceBuffers' ends, by type.
+  const sourceBuffers = [];
+  const addSourceBuffer = MediaSource.prototype.addSourceBuffer;
+  MediaSource.prototype.addSourceBuffer = function (type) {
+    const sb = addSourceBuffer.call(this, type);
+    sourceBuffers.push({ type: type.split('/')[0], sb });
+    return sb;
+  };
+  const ends = () =>
+    sourceBuffers
+      .map(({ type, sb }) => {
+        try {
+          return `${type} to ${sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1).toFixed(2) : '-'}`;
+        } catch {
+          return '';
+        }
+      })
+      .filter((t) => t !== '')
+      .join(', ');
 
   document.addEventListener('player-hls', (e) => {
     hls = e.detail.hls;
     const mine = hls;
     mine.on('hlsError', (_name, data) => {
       if (mine === hls && data.details === 'bufferStalledError') probe.hlsStalls.push(Date.now());
-      note(`error ${data.details}${data.fatal ? ' (fatal)' : ''}`);
+      note(`error ${data.details}${data.fatal ? ' (fatal)' : ''}${data.response && data.response.code ? ` (HTTP ${data.response.code})` : ''}${data.context && data.context.url ? ` ${data.context.url.split('/').pop()}` : ''}`);
     });
     mine.on('hlsFragLoaded', (_name, data) => {
       if (data.frag.type !== 'main') return;
@@ -50,11 +79,18 @@
       probe.loads.push([Date.now(), data.part ? 'part' : 'segment', stats.loading.end - stats.loading.start]);
     });
     mine.on('hlsFragLoading', (_name, data) => {
-      note(`loading ${data.frag.type} ${data.frag.sn}${data.part ? `.${data.part.index}` : ''} at ${data.frag.start.toFixed(2)}`);
+      note(`loading ${data.frag.type} ${data.frag.sn}${data.part ? `.${data.part.index}` : ''} at ${data.frag.start.toFixed(2)}`, false);
+    });
+    mine.on('hlsAudioTrackLoaded', (_name, data) => {
+      const d = data.details;
+      note(`audio playlist: to ${d.edge.toFixed(2)} s, ${d.partList ? d.partList.length : 0} parts`, false);
+    });
+    mine.on('hlsFragBuffered', (_name, data) => {
+      note(`buffered ${data.frag.type} ${data.frag.sn}${data.part ? `.${data.part.index}` : ''}`, false);
     });
     mine.on('hlsLevelLoaded', (_name, data) => {
       const d = data.details;
-      note(`playlist: ${d.fragments.length} segments to ${d.edge.toFixed(2)} s, ${d.partList ? d.partList.length : 0} parts, ${d.live ? 'live' : 'ended'}`);
+      note(`playlist: ${d.fragments.length} segments to ${d.edge.toFixed(2)} s, ${d.partList ? d.partList.length : 0} parts, ${d.live ? 'live' : 'ended'}`, false);
       const stats = data.stats;
       if (stats) probe.loads.push([Date.now(), 'playlist', stats.loading.end - stats.loading.start]);
     });
@@ -118,7 +154,8 @@
     });
     video.addEventListener('waiting', () => {
       if (probe.firstPlayingAt) probe.waiting.push(Date.now());
-      note(`waiting at ${video.currentTime.toFixed(2)}`);
+      note(`waiting at ${video.currentTime.toFixed(2)} (${ends()})`);
+      if (probe.firstPlayingAt) stalled();
     });
     video.addEventListener('seeking', () => {
       probe.seeking.push(Date.now());

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { chunkTiming, parseInit, scanChunks, type TrackInfo } from '../../src/media/iso-bmff.js';
 import { nextPartDirective, partUris } from '../../test/helpers/ll-client.js';
@@ -21,6 +21,7 @@ interface Growing {
 export class PartLagProbe {
   readonly #written = new Map<number, number>();
   readonly #public = new Map<number, number>();
+  readonly #uris = new Map<number, string>();
   readonly #seenParts = new Set<string>();
   #tracks: TrackInfo[] | undefined;
   #current: Growing | undefined;
@@ -52,10 +53,19 @@ export class PartLagProbe {
 
   /** Lag per part in ms (relay public minus chunk written), for the parts seen on both sides. */
   lags(): number[] {
-    const out: number[] = [];
+    return this.#lagsByUri().map(([, lag]) => lag);
+  }
+
+  /** The `n` parts that lagged most: [the relay's part URI, lag in ms]. */
+  worst(n: number): Array<[string, number]> {
+    return this.#lagsByUri().sort((a, b) => b[1] - a[1]).slice(0, n);
+  }
+
+  #lagsByUri(): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
     for (const [key, at] of this.#public) {
       const written = this.#written.get(key);
-      if (written !== undefined) out.push(at - written);
+      if (written !== undefined) out.push([this.#uris.get(key) ?? '?', at - written]);
     }
     return out;
   }
@@ -101,7 +111,7 @@ export class PartLagProbe {
       return;
     }
     try {
-      const size = statSync(path).size;
+      const size = fstatSync(fd).size;
       if (size <= g.size) return;
       const add = Buffer.alloc(size - g.size);
       const n = readSync(fd, add, 0, add.length, g.size);
@@ -143,7 +153,11 @@ export class PartLagProbe {
           const part = new Uint8Array(await (await fetch(`${this.relayUrl}/hls/live/${uri}`)).arrayBuffer());
           const first = tracks ? scanChunks(part, 0).chunks[0] : undefined;
           // Parts listed in the first answer were public before we looked: no lag to tell.
-          if (first && tracks && directive !== '') this.#public.set(chunkTiming(part, first.moof, tracks).baseDecodeTime, at);
+          if (first && tracks && directive !== '') {
+            const key = chunkTiming(part, first.moof, tracks).baseDecodeTime;
+            this.#public.set(key, at);
+            this.#uris.set(key, uri);
+          }
         }
         directive = nextPartDirective(text);
       } catch {

@@ -59,12 +59,15 @@ export const LOW_LATENCY_TUNING = {
 };
 
 /**
- * LL-HLS: further behind the target than this many seconds, jump to it.
+ * LL-HLS: further behind the target than this many seconds, jump forward.
  * hls.js only catches up by playing faster within one target duration of
- * its target; after a long stall (a busy machine, a slow line) the page
- * would otherwise stay seconds behind for the rest of the session.
+ * its target; after a slow start or a long stall (a busy machine, a slow
+ * line) the page would otherwise stay seconds behind for the rest of the
+ * session.
  */
-export const LOW_LATENCY_MAX_BEHIND_S = 2;
+export const LOW_LATENCY_MAX_BEHIND_S = 1.5;
+/** The jump lands this far before the end of what is buffered: hls.js plays faster only with more than 1 s ahead. */
+const LOW_LATENCY_JUMP_CUSHION_S = 1;
 
 /**
  * Applies the tuning that fits a loaded playlist. hls.js reads these from its
@@ -348,14 +351,19 @@ export class LivePlayer {
     this.unmute.hidden = !(this.video.muted && !this.video.hidden && this.mode !== 'offline');
   }
 
-  /** LL-HLS only: far behind the target while playing, jump to it (where hls.js would start now). */
+  /**
+   * LL-HLS only: far behind the target while playing, jump forward within
+   * what is buffered (the jump never waits for data), keeping a cushion ahead
+   * from which hls.js closes the rest by playing a little faster.
+   */
   #keepUp() {
     const hls = this.hls;
     if (!hls || this.mode !== 'live' || this.root.dataset.lowLatency !== 'yes' || this.video.paused || this.video.seeking) return;
     const target = hls.targetLatency;
-    const sync = hls.liveSyncPosition;
-    if (target === null || sync === null || !(hls.latency > target + LOW_LATENCY_MAX_BEHIND_S) || sync <= this.video.currentTime) return;
-    this.video.currentTime = sync;
+    if (target === null || !(hls.latency > target + LOW_LATENCY_MAX_BEHIND_S)) return;
+    const now = this.video.currentTime;
+    const to = now + this.#bufferedAhead() - LOW_LATENCY_JUMP_CUSHION_S;
+    if (to > now + 0.5) this.video.currentTime = to;
   }
 
   #reportLatency() {
