@@ -88,7 +88,7 @@ const nginx = await startNginx({
     }
   }`,
 });
-children.push(nginx.pid);
+process.on('exit', () => nginx.kill());
 
 async function waitUntil(what: string, check: () => Promise<boolean>, ms = 40_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -7,8 +7,8 @@ import { freePort } from './ports.js';
 export interface Nginx {
   port: number;
   url: string;
-  /** The master process (a caller's exit handler can kill it). */
-  pid: number | undefined;
+  /** Kills nginx and its workers at once (for a caller's exit handler: synchronous). */
+  kill(): void;
   /** nginx's own folder (config, logs, temp and cache folders). */
   dir: string;
   /** The end of nginx's error log, for a failing test's message. */
@@ -96,7 +96,8 @@ ${o.http({ listen, dir })}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A process group of its own: if the master has to be killed, its workers go with it.
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => {
@@ -107,11 +108,24 @@ ${o.http({ listen, dir })}
     const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-4000) : '';
     return `${stderr}${log}`;
   };
+  let stopped = false;
+  const killGroup = () => {
+    // Never once stopped: by then the group's number may belong to someone else.
+    if (stopped || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    // SIGTERM is nginx's fast shutdown: workers do not wait for open connections to finish.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(killGroup, 5000);
     await exited;
     clearTimeout(timer);
+    killGroup(); // workers left behind by a master that was killed
+    stopped = true;
     rmSync(dir, { recursive: true, force: true });
   };
   // Up when it accepts a connection.
@@ -129,7 +143,7 @@ ${o.http({ listen, dir })}
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return { port, url: `http://${listen}`, pid: child.pid, dir, errors, stop };
+  return { port, url: `http://${listen}`, kill: killGroup, dir, errors, stop };
 }
 
 /** Lets nginx's workers read a folder it serves files from (a mktemp folder is mode 700). */
