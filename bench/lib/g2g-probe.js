@@ -71,7 +71,9 @@
     const mine = hls;
     mine.on('hlsError', (_name, data) => {
       if (mine === hls && data.details === 'bufferStalledError') probe.hlsStalls.push(Date.now());
-      note(`error ${data.details}${data.fatal ? ' (fatal)' : ''}${data.response && data.response.code ? ` (HTTP ${data.response.code})` : ''}${data.context && data.context.url ? ` ${data.context.url.split('/').pop()}` : ''}`);
+      const where = data.context && data.context.url ? data.context.url : data.frag ? `${data.frag.type} ${data.frag.sn}${data.part ? `.${data.part.index}` : ''}` : '';
+      const why = data.reason || (data.error && data.error.message) || '';
+      note(`error ${data.details}${data.fatal ? ' (fatal)' : ''}${data.response && data.response.code ? ` (HTTP ${data.response.code})` : ''} ${where.split('/').pop()}${why ? `: ${why}` : ''}`);
     });
     mine.on('hlsFragLoaded', (_name, data) => {
       if (data.frag.type !== 'main') return;
