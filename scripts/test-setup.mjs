@@ -18,6 +18,8 @@ const NEEDED = [
   { program: 'smbd', pkg: 'samba', paths: ['/usr/sbin/smbd'] },
   { program: 'smbpasswd', pkg: 'samba', paths: ['/usr/bin/smbpasswd'] },
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  // The caching edge in front of LL-HLS (test/integration/edge) and the floor in bench:g2g.
+  { program: 'nginx', pkg: 'nginx-light', paths: ['/usr/sbin/nginx'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
   {

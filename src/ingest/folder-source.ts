@@ -46,6 +46,14 @@ interface Seen {
 /** Segment files that can grow while followed: fMP4 media and their temp names. */
 const GROWING_FILE = /\.(m4s|mp4|cmfv|cmfa)(\.tmp)?$/i;
 
+/**
+ * chokidar passes on at most one 'change' per file per 50 ms and drops the
+ * rest, so the source looks once more this long after the last playlist event:
+ * ffmpeg's dash muxer rewrites every media playlist once per stream at a
+ * segment's end, tens of milliseconds apart, and the version that lists the
+ * new segment is often the dropped one.
+ */
+const AFTER_EVENT_LOOK_MS = 60;
 
 /** Biggest file read as a playlist or segment (a 4K segment of 10 s is ~30 MB). */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -72,6 +80,7 @@ export class FolderSource implements Source {
   #listener: SourceListener | undefined;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #afterEvent: NodeJS.Timeout | undefined;
   #status: SourceStatus = { state: 'starting', since: Date.now() };
   #last: Seen | undefined;
   /** The media playlists of a master, followed beside the main playlist. */
@@ -119,6 +128,7 @@ export class FolderSource implements Source {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    clearTimeout(this.#afterEvent);
     for (const f of this.#followers) f.close();
     this.#followers.clear();
     await this.#closeWatcher();
@@ -326,8 +336,12 @@ export class FolderSource implements Source {
         path !== this.#root && stats?.isDirectory() !== true && !path.toLowerCase().endsWith('.m3u8') && (this.#followers.size === 0 || !GROWING_FILE.test(path)),
     });
     watcher.on('all', (_event, path: string) => {
-      if (path.toLowerCase().endsWith('.m3u8') || path === this.#root) this.#kick();
-      else for (const f of this.#followers) f.kick();
+      if (path.toLowerCase().endsWith('.m3u8') || path === this.#root) {
+        this.#kick();
+        clearTimeout(this.#afterEvent);
+        this.#afterEvent = setTimeout(() => this.#kick(), AFTER_EVENT_LOOK_MS);
+        this.#afterEvent.unref();
+      } else for (const f of this.#followers) f.kick();
     });
     watcher.on('error', (err) => {
       this.#log.debug({ err }, 'file watcher error; the safety-net check keeps going');
