@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
 // (the stand-in for OBS), a real Samba server and a second SMB server
-// (impacket), a real Chromium, and qemu for the ARMv7 smoke run. Installs
+// (impacket), a real Chromium, nginx (a caching edge), and qemu for the
+// ARMv7 smoke run. Installs
 // what is missing with apt-get when running as root; otherwise stops and
 // prints the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
