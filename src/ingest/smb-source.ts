@@ -10,6 +10,7 @@ import { NtStatus } from './smb/constants.js';
 import { classifyFailure, segmentFailure } from './smb/classify-failure.js';
 import { SmbStatusError } from './smb/errors.js';
 import type { FileMeta } from './smb/file-messages.js';
+import { fileTimeToMs, sameMeta } from './smb/file-meta.js';
 import { ShareConnection } from './smb/share-connection.js';
 import { SmbSourceStatus } from './smb/source-status.js';
 import { startFollow, type RunningFollow } from './file-follower.js';
@@ -385,18 +386,4 @@ export class SmbSource implements Source {
     return delay;
   }
 
-}
-
-function sameMeta(a: FileMeta, b: FileMeta): boolean {
-  return (
-    a.endOfFile === b.endOfFile &&
-    a.lastWriteTime === b.lastWriteTime &&
-    a.changeTime === b.changeTime &&
-    a.creationTime === b.creationTime
-  );
-}
-
-/** A FILETIME (100 ns since 1601-01-01) as ms since the Unix epoch. */
-function fileTimeToMs(t: bigint): number {
-  return Number(t / 10_000n) - 11_644_473_600_000;
 }
