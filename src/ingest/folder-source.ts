@@ -9,7 +9,7 @@ import { readFileUpTo, readHandleUpTo } from './bounded-read.js';
 import { startFollow, type RunningFollow } from './file-follower.js';
 import { fsFollowIo } from './fs-follow-io.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
-import { KIND_PROBE_BYTES, PlaylistKinds } from './playlist-kinds.js';
+import { KIND_PROBE_BYTES, PlaylistKinds, sourceTarget } from './playlist-kinds.js';
 import { resolveInside } from './safe-path.js';
 import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
 import { DEFAULT_SETTLE, checkWholeSegment, type FileLook, type SettleOptions } from './whole-segment.js';
@@ -99,17 +99,7 @@ export class FolderSource implements Source {
     this.#o = options;
     this.#log = options.logger;
     this.description = options.path;
-    if (options.path.toLowerCase().endsWith('.m3u8')) {
-      this.#root = dirname(options.path);
-      this.#fixedName = basename(options.path);
-    } else if (options.path.toLowerCase().endsWith('.mpd')) {
-      // ffmpeg's dash muxer with hls_playlist=1 writes master.m3u8 beside the MPD: follow the folder.
-      this.#root = dirname(options.path);
-      this.#fixedName = null;
-    } else {
-      this.#root = options.path;
-      this.#fixedName = null;
-    }
+    ({ root: this.#root, fixedName: this.#fixedName } = sourceTarget(options.path, dirname, basename));
   }
 
   async start(listener: SourceListener): Promise<void> {
