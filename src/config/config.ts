@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log/logger.js';
+import type { PushKeys } from './schema.js';
 import type { SourceSpec } from './source-spec.js';
 
 /**
@@ -37,6 +38,14 @@ export interface Config {
   web: string | undefined;
   /** --admin-token (a secret: never logged). */
   adminToken: string | undefined;
+  /** --push-key: stream keys for push sources, as given (secrets: never logged); undefined when none is set. */
+  pushKey: PushKeys | undefined;
+  /** --trust-proxy: push ingest takes the client's address from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** --push-max-file, in bytes. */
+  pushMaxFile: number;
+  /** --push-memory, in bytes (per push stream). */
+  pushMemory: number;
   /** --low-latency: LL-HLS parts when the source writes chunked CMAF. */
   lowLatency: boolean;
   /** --workers: extra processes answering /hls on the public port (0: none). */

@@ -12,6 +12,9 @@ import { adminChatRoutes } from './admin-chat-routes.js';
 import { adminTitleRoutes } from './admin-title-routes.js';
 import { apiRoutes } from './api-routes.js';
 import { chatRoutes } from './chat-routes.js';
+import { ingestAdminRoutes, type PushStreamInfo } from './ingest-admin-routes.js';
+import type { IngestTarget } from './ingest-handler.js';
+import type { PushKey } from './ingest-keys.js';
 import type { PlaylistClient } from './hls-handler.js';
 import { offlineImageRoutes, type OfflineImageSource } from './offline-image-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
@@ -40,6 +43,14 @@ export interface HttpDeps {
   onPlaylistRequest?: ((client: PlaylistClient, stream: string) => void) | undefined;
   /** When the server started (ms since the epoch); default: when the app is made. */
   startedAt?: number;
+  /** Push ingest (/ingest/NAME/…): the push streams, their keys, and --trust-proxy. None without push sources. */
+  ingest?: IngestDeps | undefined;
+}
+
+export interface IngestDeps {
+  streams: ReadonlyMap<string, IngestTarget & PushStreamInfo>;
+  keys: ReadonlyMap<string, PushKey>;
+  trustProxy: boolean;
 }
 
 const STATIC_OPTIONS = { index: 'index.html', hidden: false, gzip: false, brotli: false, maxage: 0 };
@@ -59,6 +70,7 @@ export function routeTable(deps: HttpDeps): Middleware[] {
     viewerRoutes({ presence: deps.presence }),
     adminChatRoutes({ hub: deps.hub }),
     adminTitleRoutes({ site: deps.site, store: deps.titleStore }),
+    ingestAdminRoutes({ streams: deps.ingest?.streams ?? new Map(), keys: deps.ingest?.keys ?? new Map() }),
     offlineImageRoutes({ store: deps.offlineImage }),
     vendorRoutes(),
     ...(deps.web ? [serve(deps.web, STATIC_OPTIONS)] : []),
