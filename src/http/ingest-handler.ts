@@ -67,12 +67,9 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
       req.socket.destroy();
       return;
     }
+    if (o.close) res.once('finish', () => req.socket.destroy());
     writeJsonError(res, err, { ...o.headers, ...(o.close ? { Connection: 'close' } : {}) });
-    if (o.close) {
-      res.once('finish', () => req.socket.destroy());
-      return;
-    }
-    linger(req);
+    if (!o.close) linger(req);
   };
 
   const warnOnce = (key: string, message: string, fields: Record<string, unknown>): void => {

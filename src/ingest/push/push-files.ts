@@ -11,6 +11,14 @@ export interface PushFilesOptions {
   now: () => number;
   /** Told of every chunk that came (the pusher is active). */
   onBytes?: (upload: PushUpload) => void;
+  /** Told of every upload that completed, once it is readable. */
+  onStored?: (path: string, kind: PushFileKind, bytes: Buffer) => void;
+}
+
+/** A follower of a file whose upload has not started yet. */
+interface Waiter {
+  start(upload: PushUpload): void;
+  cancel(): void;
 }
 
 /** A complete upload. */
@@ -40,7 +48,7 @@ export class PushFiles implements UploadBudget {
   readonly #files = new Map<string, StoredFile>();
   readonly #uploads = new Map<string, PushUpload>();
   /** Followers of a file whose upload has not started yet. */
-  readonly #waiting = new Map<string, Set<(u: PushUpload) => void>>();
+  readonly #waiting = new Map<string, Set<Waiter>>();
   readonly #kinds = new WeakMap<PushUpload, PushFileKind>();
   #listed: ReadonlySet<string> = new Set();
   #inits: ReadonlySet<string> = new Set();
@@ -78,7 +86,7 @@ export class PushFiles implements UploadBudget {
     const waiting = this.#waiting.get(path);
     if (waiting) {
       this.#waiting.delete(path);
-      for (const w of waiting) w(upload);
+      for (const w of waiting) w.start(upload);
     }
     return upload;
   }
@@ -102,6 +110,7 @@ export class PushFiles implements UploadBudget {
       return;
     }
     this.#files.set(upload.path, { kind, bytes, completedAt: this.#o.now(), deliveredAt: 0 });
+    this.#o.onStored?.(upload.path, kind, bytes);
   }
 
   /** A complete file's bytes, or undefined. `deliver` marks it taken by the stream. */
@@ -155,21 +164,24 @@ export class PushFiles implements UploadBudget {
     const now = this.#uploads.get(path);
     if (now) return now.follow(deliver);
     let stop: (() => void) | undefined;
-    const start = (u: PushUpload) => {
-      clearTimeout(timer);
-      stop = u.follow(deliver);
+    const waiter: Waiter = {
+      start: (u) => {
+        clearTimeout(timer);
+        stop = u.follow(deliver);
+      },
+      cancel: () => clearTimeout(timer),
     };
     const timer = setTimeout(() => {
-      this.#waiting.get(path)?.delete(start);
+      this.#waiting.get(path)?.delete(waiter);
       listener.onGone(new SharecastError(ErrorCode.SegmentIncomplete, 'the next segment never arrived'));
     }, idleMs);
     timer.unref();
     let set = this.#waiting.get(path);
     if (!set) this.#waiting.set(path, (set = new Set()));
-    set.add(start);
+    set.add(waiter);
     return () => {
-      clearTimeout(timer);
-      this.#waiting.get(path)?.delete(start);
+      waiter.cancel();
+      this.#waiting.get(path)?.delete(waiter);
       stop?.();
     };
   }
@@ -190,7 +202,7 @@ export class PushFiles implements UploadBudget {
   clear(reason: SharecastError): void {
     for (const u of [...this.#uploads.values()]) u.abort(reason);
     for (const path of [...this.#files.keys()]) this.#drop(path);
-    for (const set of this.#waiting.values()) set.clear();
+    for (const set of this.#waiting.values()) for (const w of set) w.cancel();
     this.#waiting.clear();
   }
 

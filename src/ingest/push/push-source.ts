@@ -88,6 +88,9 @@ export class PushSource implements Source {
       onBytes: (u) => {
         if (this.#pusher?.address === u.client) this.#pusher.lastSeen = this.#now();
       },
+      onStored: (path, kind, bytes) => {
+        if (kind === 'playlist') this.#onPlaylistUploaded(path, bytes);
+      },
     });
     this.#status = { state: 'starting', since: this.#now() };
   }
@@ -127,9 +130,7 @@ export class PushSource implements Source {
   upload(file: PushPath, client: string, declaredLength: number | undefined): PushUpload {
     if (this.#closed) throw new SharecastError(ErrorCode.SourceUnavailable, 'sharecast is stopping');
     this.#claim(client);
-    const upload = this.#files.begin(file.path, file.kind, client, declaredLength);
-    if (file.kind === 'playlist') upload.done.then((bytes) => this.#onPlaylistUploaded(file.path, bytes), () => undefined);
-    return upload;
+    return this.#files.begin(file.path, file.kind, client, declaredLength);
   }
 
   /** DELETE of a file (ffmpeg's delete_segments). True when there was such a file. */
