@@ -86,7 +86,8 @@ export function rawUpload(
   url: string,
   o: { method?: string; body?: Buffer | string; chunked?: boolean; pieces?: Buffer[]; everyMs?: number; headers?: Record<string, string>; localAddress?: string; endAfterPieces?: boolean } = {},
 ): Promise<RawAnswer> {
-  const u = new URL(url);
+  // Not new URL(): it would fold "%2e%2e" and ".." away, and the tests send them as written.
+  const u = rawTarget(url);
   return new Promise((resolve) => {
     let settled = false;
     const done = (a: RawAnswer) => {
@@ -100,7 +101,7 @@ export function rawUpload(
     const headers: Record<string, string> = { ...o.headers };
     if (chunked) headers['Transfer-Encoding'] = 'chunked';
     else if (body !== undefined && headers['Content-Length'] === undefined) headers['Content-Length'] = String(body.byteLength);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: o.method ?? 'PUT', headers, agent: false, ...(o.localAddress ? { localAddress: o.localAddress } : {}) }, (res) => {
+    const req = request({ host: u.host, port: u.port, path: u.path, method: o.method ?? 'PUT', headers, agent: false, ...(o.localAddress ? { localAddress: o.localAddress } : {}) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -125,4 +126,48 @@ export function rawUpload(
     };
     next();
   });
+}
+
+/** An upload held open: write to it when you like, then end or break it off. */
+export interface OpenUpload {
+  write(bytes: Buffer | string): void;
+  end(): void;
+  /** Breaks the connection off, as a killed ffmpeg would. */
+  breakOff(): void;
+  /** sharecast's answer (or the error that came instead). */
+  answer: Promise<RawAnswer>;
+}
+
+/** Starts a chunked upload and leaves it open (node:http, no agent: its own connection). */
+export function openUpload(url: string, o: { localAddress?: string; method?: string } = {}): OpenUpload {
+  const u = rawTarget(url);
+  let resolve!: (a: RawAnswer) => void;
+  const answer = new Promise<RawAnswer>((r) => (resolve = r));
+  const req = request(
+    { host: u.host, port: u.port, path: u.path, method: o.method ?? 'PUT', headers: { 'Transfer-Encoding': 'chunked' }, agent: false, ...(o.localAddress ? { localAddress: o.localAddress } : {}) },
+    (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    },
+  );
+  req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, headers: {}, body: '', error: err.code ?? err.message }));
+  req.flushHeaders();
+  return {
+    write: (b) => {
+      if (!req.destroyed) req.write(b);
+    },
+    end: () => req.end(),
+    breakOff: () => req.destroy(),
+    answer,
+  };
+}
+
+/** Host, port and path of an http:// URL, the path exactly as written. */
+function rawTarget(url: string): { host: string; port: number; path: string } {
+  const m = /^http:\/\/([^/:]+):(\d+)(\/.*)$/.exec(url);
+  if (!m) throw new Error(`not an http://HOST:PORT/PATH URL: ${url}`);
+  return { host: m[1] as string, port: Number(m[2]), path: m[3] as string };
 }

@@ -15,7 +15,7 @@ export interface TappedUpload {
   sha1?: string;
   /** sharecast's answer. */
   status?: number;
-  /** ffmpeg went away before the body was complete. */
+  /** ffmpeg went away before the tap passed the whole body on. */
   brokeOff: boolean;
   /** The bytes passed on (kept for segments, to compare with what the relay serves). */
   bytes: Buffer[];
@@ -97,11 +97,17 @@ export async function startPushTap(upstream: string, o: { bytesPerSecond?: numbe
         entry.sha1 = sha1(Buffer.concat(entry.bytes));
       });
     });
-    req.on('close', () => {
-      if (req.complete) return;
+    // ffmpeg went away (killed) before the tap passed its whole body on: what was still to pass is lost,
+    // as the bytes in flight on a slow uplink would be, and sharecast sees the upload break off.
+    const cut = () => {
+      if (entry.endedAt !== undefined || entry.brokeOff) return;
       entry.brokeOff = true;
       out.destroy();
+    };
+    req.on('close', () => {
+      if (!req.complete) cut();
     });
+    req.socket.once('close', cut);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
