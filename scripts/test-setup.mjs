@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
 // (the stand-in for OBS), a real Samba server and a second SMB server
-// (impacket), a real Chromium, and qemu for the ARMv7 smoke run. Installs
+// (impacket), a real Chromium, qemu for the ARMv7 smoke run, and nginx with
+// openssl (push ingest behind a TLS-terminating proxy). Installs
 // what is missing with apt-get when running as root; otherwise stops and
 // prints the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +21,8 @@ const NEEDED = [
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
+  { program: 'nginx', pkg: 'nginx', paths: ['/usr/sbin/nginx'] },
+  { program: 'openssl', pkg: 'openssl', paths: ['/usr/bin/openssl'] },
   {
     program: 'impacket',
     pkg: 'python3-impacket',
