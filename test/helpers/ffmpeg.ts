@@ -61,8 +61,11 @@ export interface Obs {
   stderr(): string;
 }
 
-/** The ffmpeg arguments of the README's lowest-delay recipe: the dash muxer writing chunked CMAF. */
-export function dashArgs(o: ObsOptions): string[] {
+/**
+ * What comes before the output, as OBS's encoders would make it: ffmpeg's test
+ * sources in real time, x264 (keyframes every hls_time) and AAC, then `extra`.
+ */
+export function encoderArgs(o: Pick<ObsOptions, 'hlsTime' | 'size' | 'duration' | 'extra'>): string[] {
   const hlsTime = o.hlsTime ?? 1;
   const fps = 30;
   const dur = o.duration === undefined ? '' : `:duration=${o.duration}`;
@@ -74,7 +77,14 @@ export function dashArgs(o: ObsOptions): string[] {
     '-g', String(fps * hlsTime), '-keyint_min', String(fps * hlsTime), '-sc_threshold', '0', '-b:v', '300k',
     '-c:a', 'aac', '-b:a', '48k',
     ...(o.extra ?? []),
-    '-f', 'dash', '-seg_duration', String(hlsTime), '-frag_duration', String(o.fragDuration ?? 0.2), '-frag_type', 'duration',
+  ];
+}
+
+/** The ffmpeg arguments of the README's lowest-delay recipe: the dash muxer writing chunked CMAF. */
+export function dashArgs(o: ObsOptions): string[] {
+  return [
+    ...encoderArgs(o),
+    '-f', 'dash', '-seg_duration', String(o.hlsTime ?? 1), '-frag_duration', String(o.fragDuration ?? 0.2), '-frag_type', 'duration',
     '-streaming', '1', '-ldash', '1', '-use_template', '1', '-use_timeline', '0', '-hls_playlist', '1',
     '-window_size', String(o.listSize ?? 10), '-remove_at_exit', o.removeAtExit ? '1' : '0',
     ...pushOptions(o),
@@ -87,22 +97,7 @@ export function ffmpegArgs(o: ObsOptions): string[] {
   const playlist = o.playlist ?? 'stream.m3u8';
   const base = playlist.replace(/\.m3u8$/i, '');
   const fmp4 = o.segmentType === 'fmp4';
-  const hlsTime = o.hlsTime ?? 1;
-  const fps = 30;
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re'];
-  const dur = o.duration === undefined ? [] : [':duration=', String(o.duration)];
-  args.push('-f', 'lavfi', '-i', `testsrc2=size=${o.size ?? '320x180'}:rate=${fps}${dur.join('')}`);
-  args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000${dur.join('')}`);
-  args.push(
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-    '-g', String(fps * hlsTime), '-keyint_min', String(fps * hlsTime), '-sc_threshold', '0',
-    '-b:v', '300k',
-    '-c:a', 'aac', '-b:a', '48k',
-    ...(o.extra ?? []),
-    '-f', 'hls',
-    '-hls_time', String(hlsTime),
-    '-hls_list_size', String(o.listSize ?? 5),
-  );
+  const args = [...encoderArgs(o), '-f', 'hls', '-hls_time', String(o.hlsTime ?? 1), '-hls_list_size', String(o.listSize ?? 5)];
   if (o.flags && o.flags.length > 0) args.push('-hls_flags', o.flags.join('+'));
   if (fmp4) {
     args.push('-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', `${base}_init.mp4`);
@@ -116,7 +111,12 @@ export function ffmpegArgs(o: ObsOptions): string[] {
 
 /** Starts a real ffmpeg writing live HLS into a folder (or pushing it to a URL), as OBS does. */
 export function startObs(o: ObsOptions): Obs {
-  const child = spawn('ffmpeg', ffmpegArgs(o), { stdio: ['ignore', 'ignore', 'pipe'] });
+  return startFfmpeg(ffmpegArgs(o), target(o, o.muxer === 'dash' ? 'stream.mpd' : (o.playlist ?? 'stream.m3u8')));
+}
+
+/** Starts ffmpeg with exactly these arguments (encoderArgs() and an output of your own), like startObs. */
+export function startFfmpeg(args: string[], playlistPath = ''): Obs {
+  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
@@ -133,7 +133,7 @@ export function startObs(o: ObsOptions): Obs {
   };
   return {
     process: child,
-    playlistPath: target(o, o.muxer === 'dash' ? 'stream.mpd' : (o.playlist ?? 'stream.m3u8')),
+    playlistPath,
     stop: () => end('SIGINT'),
     kill: () => end('SIGKILL'),
     exited,
