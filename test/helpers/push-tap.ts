@@ -95,6 +95,7 @@ export async function startPushTap(upstream: string, o: { bytesPerSecond?: numbe
         out.end();
         entry.endedAt = performance.now();
         entry.sha1 = sha1(Buffer.concat(entry.bytes));
+        req.socket.off('close', cut);
       });
     });
     // ffmpeg went away (killed) before the tap passed its whole body on: what was still to pass is lost,
