@@ -11,7 +11,7 @@ export interface PushFilesOptions {
   now: () => number;
   /** Told of every chunk that came (the pusher is active). */
   onBytes?: (upload: PushUpload) => void;
-  /** Told of every upload that completed, once it is readable. */
+  /** Told of every upload that completed, once it is readable (a DASH manifest is told of, then dropped). */
   onStored?: (path: string, kind: PushFileKind, bytes: Buffer) => void;
 }
 
@@ -107,6 +107,7 @@ export class PushFiles implements UploadBudget {
     if (kind === 'manifest') {
       // The DASH manifest is taken and dropped: the relay serves HLS from the playlists beside it.
       this.#used -= upload.size + FILE_OVERHEAD;
+      this.#o.onStored?.(upload.path, kind, bytes);
       return;
     }
     this.#files.set(upload.path, { kind, bytes, completedAt: this.#o.now(), deliveredAt: 0 });

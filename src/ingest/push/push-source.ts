@@ -41,6 +41,8 @@ interface KnownPlaylist {
   refs: string[] | null;
 }
 
+const WAITING_FOR_MASTER = 'waiting for master.m3u8: the dash muxer sends it when it starts, and again every master_m3u8_publish_rate segments';
+
 /** Playlists remembered per stream (OBS may push under several names over time). */
 const MAX_PLAYLISTS = 32;
 
@@ -54,7 +56,8 @@ const MAX_PLAYLISTS = 32;
  *
  * The main playlist is the newest master pushed, else the media playlist
  * whose name came last (a name that is pushed again does not take over, so
- * two renditions without their master never take turns). One client address
+ * two renditions without their master never take turns); once a DASH
+ * manifest came, only a master (the dash muxer's master.m3u8) is. One client address
  * pushes at a time: another gets PushBusy until the first has been silent
  * for the offline timeout.
  */
@@ -73,6 +76,10 @@ export class PushSource implements Source {
   #watched: readonly string[] = [];
   #pusher: { address: string; lastSeen: number } | undefined;
   #targetDuration = 0;
+  /** A DASH manifest came: the dash muxer's HLS playlists are renditions of its master.m3u8, never the main playlist. */
+  #dash = false;
+  /** The init sections (EXT-X-MAP) the current playlists name. */
+  #inits: ReadonlySet<string> = new Set();
   #closed = false;
 
   constructor(o: PushSourceOptions) {
@@ -90,6 +97,10 @@ export class PushSource implements Source {
       },
       onStored: (path, kind, bytes) => {
         if (kind === 'playlist') this.#onPlaylistUploaded(path, bytes);
+        else if (kind === 'manifest' && !this.#dash) {
+          this.#dash = true;
+          this.#choose();
+        }
       },
     });
     this.#status = { state: 'starting', since: this.#now() };
@@ -157,7 +168,11 @@ export class PushSource implements Source {
     const now = this.#files.get(path, true);
     if (now) return now;
     const upload = this.#files.uploading(path);
-    if (!upload) throw new SharecastError(ErrorCode.SourceUnavailable, `"${path}" is listed but was never pushed (or was deleted)`);
+    if (!upload) {
+      // ffmpeg sends an init section once, when it starts: one pushed before sharecast started is gone for good.
+      const why = this.#inits.has(path) ? 'is the init section, which ffmpeg sends only when it starts: stop and start the stream in OBS' : 'is listed but was never pushed (or was deleted)';
+      throw new SharecastError(ErrorCode.SourceUnavailable, `"${path}" ${why}`);
+    }
     // Listed while it is still coming: wait for its end, never for longer than readWaitMs.
     const limit = this.#o.readWaitMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
@@ -219,7 +234,7 @@ export class PushSource implements Source {
     this.#forgetOldPlaylists();
     const mainBefore = this.#main;
     this.#choose();
-    if (this.#status.state !== 'ok') this.#setStatus({ state: 'ok', since: now });
+    if (this.#main !== undefined && this.#status.state !== 'ok') this.#setStatus({ state: 'ok', since: now });
     // The main playlist is reported when it changed or when it became the main one; a rendition when it changed.
     if (path === this.#main || this.#watched.includes(path)) this.#report(path);
     else if (mainBefore !== this.#main && this.#main !== undefined) this.#report(this.#main);
@@ -240,7 +255,7 @@ export class PushSource implements Source {
     let best: [string, KnownPlaylist] | undefined;
     for (const entry of this.#playlists) {
       const [path, p] = entry;
-      if (named.has(path)) continue;
+      if (named.has(path) || (this.#dash && p.refs === null)) continue;
       if (!best) {
         best = entry;
         continue;
@@ -253,6 +268,9 @@ export class PushSource implements Source {
     const main = best?.[0];
     if (main !== this.#main && main !== undefined) this.#log.info({ playlist: main }, `push stream "${this.name}": relaying ${main}`);
     this.#main = main;
+    if (main === undefined && this.#dash && this.#status.error?.message !== WAITING_FOR_MASTER) {
+      this.#setStatus({ state: 'waiting', since: this.#now(), error: { code: ErrorCode.SourceUnavailable, message: WAITING_FOR_MASTER } });
+    }
   }
 
   #forgetOldPlaylists(): void {
@@ -282,6 +300,7 @@ export class PushSource implements Source {
         if (p !== undefined) inits.add(p);
       }
     }
+    this.#inits = inits;
     this.#files.setListed(listed, inits);
   }
 

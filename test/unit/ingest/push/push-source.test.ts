@@ -68,6 +68,22 @@ describe('PushSource: OBS\'s output pushed over HTTP', () => {
     assert.equal(playlists.at(-1)?.name, 'master.m3u8', 'a master that comes later takes over');
   });
 
+  it('with the dash muxer, waits for its master.m3u8 (a restarted sharecast gets it again with master_m3u8_publish_rate), and says why an init section is missing', async () => {
+    const { source, playlists, push } = await started();
+    push('stream.mpd', '<MPD/>');
+    push('media_0.m3u8', ['#EXTM3U', '#EXT-X-TARGETDURATION:1', '#EXT-X-MAP:URI="init-stream0.m4s"', '#EXTINF:1,', 'chunk-stream0-00009.m4s', ''].join('\n'));
+    push('media_1.m3u8', media(['chunk-stream1-00009.m4s']));
+    assert.deepEqual(playlists, [], 'no rendition is taken for the main playlist');
+    assert.equal(source.status().state, 'waiting');
+    assert.match(source.status().error?.message ?? '', /master\.m3u8/);
+    push('master.m3u8', master);
+    assert.deepEqual(playlists.map((p) => p.name), ['master.m3u8']);
+    assert.equal(source.status().state, 'ok');
+    source.watchPlaylists(['media_0.m3u8', 'media_1.m3u8']);
+    await tick();
+    await assert.rejects(source.readSegment('init-stream0.m4s'), (err: unknown) => err instanceof SharecastError && /init section.*start the stream in OBS/.test(err.message));
+  });
+
   it('reads a listed segment still being pushed once it is complete; a missing one or one that breaks off is an error', async () => {
     const { source, push } = await started();
     push('stream.m3u8', media(['late.ts']));
