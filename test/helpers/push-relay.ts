@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createLogger } from '../../src/log/logger.js';
 import { startServer, type RunningServer } from '../../src/main.js';
+import { capturingLogger } from '../fakes/capturing-logger.js';
 
 export const PUSH_KEY = 'test-push-key-4f8Qz1xV9kLm';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -37,14 +36,8 @@ export async function startPushRelay(args: string[] = [], o: { keyArgs?: string[
   const env = { SHARECAST_ADMIN_TOKEN: ADMIN_TOKEN, ...(o.keyArgs ? {} : { SHARECAST_PUSH_KEY: PUSH_KEY }) };
   const loaded = loadConfig({ argv: [...argv, ...args], env, cwd: process.cwd() });
   if (loaded.kind !== 'config') throw new Error('no config');
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  const server = await startServer(loaded.config, createLogger({ level: 'trace', destination, pretty: false }));
+  const log = capturingLogger('trace');
+  const server = await startServer(loaded.config, log.logger);
   const get = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
   return {
     ...server,
@@ -60,7 +53,7 @@ export async function startPushRelay(args: string[] = [], o: { keyArgs?: string[
       return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
     },
     adminPush: async () => (await (await get('/api/admin/push', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as Awaited<ReturnType<PushRelay['adminPush']>>,
-    logs: () => lines.join(''),
+    logs: log.text,
     stop: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -84,48 +77,31 @@ export interface RawAnswer {
  */
 export function rawUpload(
   url: string,
-  o: { method?: string; body?: Buffer | string; chunked?: boolean; pieces?: Buffer[]; everyMs?: number; headers?: Record<string, string>; localAddress?: string; endAfterPieces?: boolean } = {},
+  o: { method?: string; body?: Buffer | string; chunked?: boolean; pieces?: Buffer[]; everyMs?: number; headers?: Record<string, string>; localAddress?: string } = {},
 ): Promise<RawAnswer> {
-  // Not new URL(): it would fold "%2e%2e" and ".." away, and the tests send them as written.
-  const u = rawTarget(url);
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (a: RawAnswer) => {
-      if (!settled) {
-        settled = true;
-        resolve(a);
-      }
-    };
-    const body = o.body === undefined ? undefined : Buffer.from(o.body);
-    const chunked = o.chunked === true || o.pieces !== undefined;
-    const headers: Record<string, string> = { ...o.headers };
-    if (chunked) headers['Transfer-Encoding'] = 'chunked';
-    else if (body !== undefined && headers['Content-Length'] === undefined) headers['Content-Length'] = String(body.byteLength);
-    const req = request({ host: u.host, port: u.port, path: u.path, method: o.method ?? 'PUT', headers, agent: false, ...(o.localAddress ? { localAddress: o.localAddress } : {}) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => done({ status: 0, headers: {}, body: '', error: err.code ?? err.message }));
-    if (o.pieces === undefined) {
-      req.end(body);
+  const body = o.body === undefined ? undefined : Buffer.from(o.body);
+  const chunked = o.chunked === true || o.pieces !== undefined;
+  const headers: Record<string, string> = { ...o.headers };
+  if (chunked) headers['Transfer-Encoding'] = 'chunked';
+  else if (body !== undefined && headers['Content-Length'] === undefined) headers['Content-Length'] = String(body.byteLength);
+  const { req, answer, answered } = sendRequest(url, { method: o.method, headers, localAddress: o.localAddress });
+  if (o.pieces === undefined) {
+    req.end(body);
+    return answer;
+  }
+  const pieces = [...o.pieces];
+  const next = () => {
+    if (req.destroyed || answered()) return;
+    const p = pieces.shift();
+    if (p === undefined) {
+      req.end();
       return;
     }
-    const pieces = [...o.pieces];
-    const next = () => {
-      if (req.destroyed || settled) return;
-      const p = pieces.shift();
-      if (p === undefined) {
-        if (o.endAfterPieces !== false) req.end();
-        return;
-      }
-      req.write(p);
-      setTimeout(next, o.everyMs ?? 0);
-    };
-    next();
-  });
+    req.write(p);
+    setTimeout(next, o.everyMs ?? 0);
+  };
+  next();
+  return answer;
 }
 
 /** An upload held open: write to it when you like, then end or break it off. */
@@ -140,20 +116,7 @@ export interface OpenUpload {
 
 /** Starts a chunked upload and leaves it open (node:http, no agent: its own connection). */
 export function openUpload(url: string, o: { localAddress?: string; method?: string } = {}): OpenUpload {
-  const u = rawTarget(url);
-  let resolve!: (a: RawAnswer) => void;
-  const answer = new Promise<RawAnswer>((r) => (resolve = r));
-  const req = request(
-    { host: u.host, port: u.port, path: u.path, method: o.method ?? 'PUT', headers: { 'Transfer-Encoding': 'chunked' }, agent: false, ...(o.localAddress ? { localAddress: o.localAddress } : {}) },
-    (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    },
-  );
-  req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, headers: {}, body: '', error: err.code ?? err.message }));
+  const { req, answer } = sendRequest(url, { method: o.method, headers: { 'Transfer-Encoding': 'chunked' }, localAddress: o.localAddress });
   req.flushHeaders();
   return {
     write: (b) => {
@@ -163,6 +126,30 @@ export function openUpload(url: string, o: { localAddress?: string; method?: str
     breakOff: () => req.destroy(),
     answer,
   };
+}
+
+/** A request on its own connection, and its answer (or the error that came instead), settled once. */
+function sendRequest(url: string, o: { method: string | undefined; headers: Record<string, string>; localAddress: string | undefined }) {
+  // Not new URL(): it would fold "%2e%2e" and ".." away, and the tests send them as written.
+  const u = rawTarget(url);
+  let settled = false;
+  let resolve!: (a: RawAnswer) => void;
+  const answer = new Promise<RawAnswer>((r) => (resolve = r));
+  const done = (a: RawAnswer) => {
+    if (settled) return;
+    settled = true;
+    resolve(a);
+  };
+  const req = request({ host: u.host, port: u.port, path: u.path, method: o.method ?? 'PUT', headers: o.headers, agent: false, ...(o.localAddress ? { localAddress: o.localAddress } : {}) }, (res) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => (text += d));
+    const finish = () => done({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+    res.on('end', finish);
+    res.on('error', finish);
+  });
+  req.on('error', (err: NodeJS.ErrnoException) => done({ status: 0, headers: {}, body: '', error: err.code ?? err.message }));
+  return { req, answer, answered: () => settled };
 }
 
 /** Host, port and path of an http:// URL, the path exactly as written. */

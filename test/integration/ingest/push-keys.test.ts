@@ -5,23 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { resolvePushKeys } from '../../../src/http/ingest-keys.js';
-import { createLogger } from '../../../src/log/logger.js';
 import { DataDir } from '../../../src/store/data-dir.js';
+import { capturingLogger } from '../../fakes/capturing-logger.js';
 import { rawUpload, startPushRelay } from '../../helpers/push-relay.js';
-
-function capturingLogger() {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'trace', destination, pretty: false }), text: () => chunks.join('') };
-}
 
 describe('push keys', () => {
   const dirs: string[] = [];
@@ -35,7 +23,7 @@ describe('push keys', () => {
   it('generates one per stream on first start, stores it (0600 in a 0700 folder), prints it once and never logs it', async () => {
     const data = new DataDir(join(dir(), 'data'));
     const printed: string[] = [];
-    const log = capturingLogger();
+    const log = capturingLogger('trace');
     const input = { streams: ['live', 'tv'], configured: undefined, file: (s: string) => data.pushKey(s), logger: log.logger, print: (l: string) => printed.push(l) };
     const first = await resolvePushKeys(input);
     const live = first.get('live');
@@ -62,7 +50,7 @@ describe('push keys', () => {
       streams: ['live', 'tv'],
       configured: { all: 'every-stream-key-0123456789', perStream: { tv: 'tv-only-key-0123456789' } },
       file: (s) => data.pushKey(s),
-      logger: capturingLogger().logger,
+      logger: capturingLogger('trace').logger,
       print: () => assert.fail('nothing to print'),
     });
     assert.deepEqual([keys.get('live')?.key, keys.get('tv')?.key], ['every-stream-key-0123456789', 'tv-only-key-0123456789']);

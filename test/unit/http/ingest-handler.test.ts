@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/errors.js';
 import { AuthBackoff } from '../../../src/http/ingest-auth.js';
 import { createIngestHandler, type FloorRate } from '../../../src/http/ingest-handler.js';
 import { PushSource } from '../../../src/ingest/push/push-source.js';
-import { createLogger } from '../../../src/log/logger.js';
+import { capturingLogger } from '../../fakes/capturing-logger.js';
 import { nullLogger } from '../../fakes/null-logger.js';
 
 const KEY = 'unit-push-key-0123456789';
@@ -65,17 +64,7 @@ class Answer extends EventEmitter {
 }
 
 function rig(o: { trustProxy?: boolean; floor?: FloorRate; maxFileBytes?: number } = {}) {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'trace',
-    pretty: false,
-    destination: new Writable({
-      write(c: Buffer, _e, done) {
-        lines.push(c.toString());
-        done();
-      },
-    }),
-  });
+  const { logger, text: logs } = capturingLogger('trace');
   const source = new PushSource({ name: 'live', logger: nullLogger, maxFileBytes: o.maxFileBytes ?? 1 << 20, maxBytes: 4 << 20, offlineAfterSeconds: 6 });
   const handler = createIngestHandler({
     streams: new Map([['live', source]]),
@@ -101,7 +90,7 @@ function rig(o: { trustProxy?: boolean; floor?: FloorRate; maxFileBytes?: number
     }
     return r.res;
   };
-  return { source, request, put, logs: () => lines.join('') };
+  return { source, request, put, logs };
 }
 
 describe('the /ingest handler', () => {
