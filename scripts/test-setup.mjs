@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
 // (the stand-in for OBS), a real Samba server and a second SMB server
-// (impacket), a real Chromium, qemu for the ARMv7 smoke run, and nginx with
+// (impacket), a real Chromium, qemu for the ARMv7 smoke run, nginx, and
 // openssl (push ingest behind a TLS-terminating proxy). Installs
 // what is missing with apt-get when running as root; otherwise stops and
 // prints the exact command to run.
@@ -19,9 +19,11 @@ const NEEDED = [
   { program: 'smbd', pkg: 'samba', paths: ['/usr/sbin/smbd'] },
   { program: 'smbpasswd', pkg: 'samba', paths: ['/usr/bin/smbpasswd'] },
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  // The caching edge in front of LL-HLS (test/integration/edge) and the floor in bench:g2g.
+  { program: 'nginx', pkg: 'nginx-light', paths: ['/usr/sbin/nginx'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
-  { program: 'nginx', pkg: 'nginx', paths: ['/usr/sbin/nginx'] },
+  // Push ingest behind a TLS-terminating nginx (test/integration/ingest/push-proxy): a certificate made at test time.
   { program: 'openssl', pkg: 'openssl', paths: ['/usr/bin/openssl'] },
   {
     program: 'impacket',

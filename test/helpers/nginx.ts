@@ -2,154 +2,151 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canConnect, freePort } from './ports.js';
-import { trackServer } from './server-process.js';
+import { freePort } from './ports.js';
 
-export interface NginxProxy {
-  /** https://127.0.0.1:PORT */
-  url: string;
+export interface Nginx {
   port: number;
-  /** nginx's error log so far. */
-  errorLog(): string;
-  /** nginx's access log so far (the /ingest location keeps none). */
-  accessLog(): string;
+  url: string;
+  /** Kills nginx and its workers at once (for a caller's exit handler: synchronous). */
+  kill(): void;
+  /** nginx's own folder (config, logs, temp and cache folders). */
+  dir: string;
+  /** The end of nginx's error log, for a failing test's message. */
+  errors(): string;
   stop(): Promise<void>;
 }
 
 export interface NginxOptions {
-  /** sharecast's http://127.0.0.1:PORT. */
-  upstream: string;
-  cert: string;
-  key: string;
-  /** The loopback address nginx connects to sharecast from (proxy_bind), so sharecast can tell it from the client. */
-  bindAddress?: string;
+  /**
+   * What goes into the http block after the basics (logs, temp paths, MIME
+   * types): server blocks, proxy_cache_path, upstreams. `listen` is the
+   * address to put in the server block; `dir` is nginx's own folder, where a
+   * cache folder can go (it is made writable for nginx's workers).
+   */
+  http: (o: { listen: string; dir: string }) => string;
+  /** Folders under `dir` that nginx's workers write into (e.g. a proxy_cache_path). */
+  writableDirs?: string[];
+  workerConnections?: number;
 }
 
-/** Debian's nginx; scripts/test-setup.mjs installs it. */
-export function requireNginx(): string {
-  for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(p)) return p;
-  throw new Error('nginx is not installed: run `npm test` (it installs it) or `apt-get install nginx-light`');
-}
-
-/**
- * The nginx server block the README shows for push ingest behind a
- * TLS-terminating proxy: chunked uploads passed on as they come
- * (proxy_request_buffering off, HTTP/1.1 upstream with keep-alive), no body
- * size limit (sharecast has its own), the client's address in
- * X-Forwarded-For, and no access log for /ingest (its URLs hold the key).
- */
-export function ingestServerBlock(o: { listen: string; upstream: string; cert: string; key: string; bindAddress?: string }): string {
-  const bind = o.bindAddress ? `proxy_bind ${o.bindAddress};` : '';
-  return `
-  upstream sharecast {
-    server ${new URL(o.upstream).host};
-    keepalive 8;
+/** Fails loudly when nginx is missing instead of skipping: npm test installs it. */
+export function requireNginx(): void {
+  if (spawnSync('sh', ['-c', 'command -v nginx || test -x /usr/sbin/nginx'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('nginx is not installed: run `npm test` (it installs it) or `apt-get install nginx-light`');
   }
-  server {
-    listen ${o.listen} ssl;
-    ssl_certificate ${o.cert};
-    ssl_certificate_key ${o.key};
-    location /ingest/ {
-      access_log off;
-      proxy_pass http://sharecast;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_request_buffering off;
-      proxy_buffering off;
-      client_max_body_size 0;
-      proxy_read_timeout 120s;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      ${bind}
-    }
-    location / {
-      proxy_pass http://sharecast;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      ${bind}
-    }
-  }`;
+}
+
+/** The user nginx's workers run as when it is started as root (Debian's is www-data), with its ids. */
+function workerUser(): { name: string; uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const name of ['www-data', 'nobody']) {
+    const id = (flag: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout.trim());
+    const uid = id('-u');
+    const gid = id('-g');
+    if (Number.isInteger(uid) && uid > 0 && Number.isInteger(gid)) return { name, uid, gid };
+  }
+  return undefined;
 }
 
 /**
- * A real nginx terminating TLS on 127.0.0.1 in front of sharecast, in a
- * temp prefix. As root, nginx runs its workers as nobody: the prefix and its
- * temp folders are given to that user, or the workers cannot use them.
- * Started in its own process group, stopped with all its workers.
+ * Starts a real nginx on 127.0.0.1 and a free port, in the foreground, with
+ * everything in a folder of its own. Started as root, nginx runs its workers
+ * as an unprivileged user: a mktemp folder (mode 700) would answer 403, so
+ * the folder is opened for reading and the folders the workers write into
+ * (temp paths, caches) are given to that user. A folder nginx serves files
+ * from must be readable by that user too (see `openForNginx`).
  */
-export async function startNginx(o: NginxOptions): Promise<NginxProxy> {
-  const nginx = requireNginx();
-  const prefix = mkdtempSync(join(tmpdir(), 'sharecast-nginx-'));
+export async function startNginx(o: NginxOptions): Promise<Nginx> {
+  requireNginx();
+  const dir = mkdtempSync(join(tmpdir(), 'sharecast-nginx-'));
+  chmodSync(dir, 0o755);
+  const user = workerUser();
+  const writable = ['client-body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', ...(o.writableDirs ?? [])];
+  for (const name of writable) {
+    const path = join(dir, name);
+    mkdirSync(path, { recursive: true });
+    if (user) chownSync(path, user.uid, user.gid);
+  }
   const port = await freePort();
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'logs']) mkdirSync(join(prefix, d));
-  const conf = `
-${root ? 'user nobody nogroup;' : ''}
+  const listen = `127.0.0.1:${port}`;
+  const conf = `${user ? `user ${user.name};` : ''}
 worker_processes 1;
-daemon off;
-pid ${join(prefix, 'nginx.pid')};
-error_log ${join(prefix, 'logs', 'error.log')} info;
-events { worker_connections 256; }
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections ${o.workerConnections ?? 4096}; }
 http {
-  access_log ${join(prefix, 'logs', 'access.log')};
-  client_body_temp_path ${join(prefix, 'body')};
-  proxy_temp_path ${join(prefix, 'proxy')};
-  fastcgi_temp_path ${join(prefix, 'fastcgi')};
-  uwsgi_temp_path ${join(prefix, 'uwsgi')};
-  scgi_temp_path ${join(prefix, 'scgi')};
-  ${ingestServerBlock({ listen: `127.0.0.1:${port}`, upstream: o.upstream, cert: o.cert, key: o.key, ...(o.bindAddress ? { bindAddress: o.bindAddress } : {}) })}
+  access_log off;
+  sendfile on;
+  tcp_nodelay on;
+  keepalive_requests 100000;
+  types {
+    application/vnd.apple.mpegurl m3u8;
+    video/mp2t ts;
+    video/iso.segment m4s;
+    video/mp4 mp4;
+    text/html html;
+  }
+  default_type application/octet-stream;
+  client_body_temp_path ${dir}/client-body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+${o.http({ listen, dir })}
 }
 `;
-  const confPath = join(prefix, 'nginx.conf');
-  writeFileSync(confPath, conf);
-  if (root) {
-    // mkdtemp made the prefix 0700 for root: the workers (nobody) need their folders.
-    chmodSync(prefix, 0o755);
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'logs']) chownSync(join(prefix, d), 65534, 65534);
-  }
-  const test = spawnSync(nginx, ['-t', '-q', '-p', prefix, '-e', join(prefix, 'logs', 'error.log'), '-c', confPath], { encoding: 'utf8' });
-  if (test.status !== 0) throw new Error(`nginx -t refused the config: ${test.stderr}`);
-  const child: ChildProcess = spawn(nginx, ['-p', prefix, '-e', join(prefix, 'logs', 'error.log'), '-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const killGroup = (signal: NodeJS.Signals) => {
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  // A process group of its own: if the master has to be killed, its workers go with it.
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    child.once('exit', () => resolve());
+  });
+  const errors = () => {
+    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-4000) : '';
+    return `${stderr}${log}`;
+  };
+  let stopped = false;
+  const killGroup = () => {
+    // Never once stopped: by then the group's number may belong to someone else.
+    if (stopped || child.pid === undefined) return;
     try {
-      if (child.pid !== undefined) process.kill(-child.pid, signal);
+      process.kill(-child.pid, 'SIGKILL');
     } catch {
-      // gone
+      // gone already
     }
   };
-  const tracked = trackServer(child, () => killGroup('SIGKILL'));
-  const readLog = (name: string) => {
-    try {
-      return readFileSync(join(prefix, 'logs', name), 'utf8');
-    } catch {
-      return '';
-    }
+  const stop = async () => {
+    // SIGTERM is nginx's fast shutdown: workers do not wait for open connections to finish.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(killGroup, 5000);
+    await exited;
+    clearTimeout(timer);
+    killGroup(); // workers left behind by a master that was killed
+    stopped = true;
+    rmSync(dir, { recursive: true, force: true });
   };
-  const errorLog = () => readLog('error.log');
+  // Up when it accepts a connection.
   const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (tracked.exited() || Date.now() > deadline) {
-      killGroup('SIGKILL');
-      throw new Error(`nginx did not start:\n${tracked.output()}\n${errorLog()}`);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${errors()}`);
+    try {
+      await fetch(`http://${listen}/`).then((r) => r.arrayBuffer());
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`nginx did not start: ${errors()}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    url: `https://127.0.0.1:${port}`,
-    port,
-    errorLog,
-    accessLog: () => readLog('access.log'),
-    stop: async () => {
-      const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
-      killGroup('SIGTERM');
-      const timer = setTimeout(() => killGroup('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-      killGroup('SIGKILL');
-      rmSync(prefix, { recursive: true, force: true });
-    },
-  };
+  return { port, url: `http://${listen}`, kill: killGroup, dir, errors, stop };
+}
+
+/** Lets nginx's workers read a folder it serves files from (a mktemp folder is mode 700). */
+export function openForNginx(folder: string): void {
+  chmodSync(folder, 0o755);
 }

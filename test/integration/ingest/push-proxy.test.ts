@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requireFfmpeg, startObs, type Obs } from '../../helpers/ffmpeg.js';
-import { startNginx, type NginxProxy } from '../../helpers/nginx.js';
+import { startIngestProxy, type IngestProxy } from '../../helpers/ingest-proxy.js';
 import { PUSH_KEY, rawUpload, startPushRelay, type PushRelay } from '../../helpers/push-relay.js';
 import { parseRelayPlaylist } from '../../helpers/relay.js';
 import { makeSelfSigned, type SelfSigned } from '../../helpers/tls.js';
@@ -23,7 +23,7 @@ describe('push ingest through nginx with TLS', { timeout: 150_000 }, () => {
   let dir: string;
   let tls: SelfSigned;
   let relay: PushRelay;
-  let nginx: NginxProxy;
+  let nginx: IngestProxy;
   const obs: Obs[] = [];
 
   before(async () => {
@@ -31,7 +31,7 @@ describe('push ingest through nginx with TLS', { timeout: 150_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'sharecast-push-proxy-'));
     tls = makeSelfSigned();
     relay = await startPushRelay(['--source', 'live=push', '--source', 'll=push', '--trust-proxy']);
-    nginx = await startNginx({ upstream: relay.url, cert: tls.cert, key: tls.key, bindAddress: PROXY_ADDRESS });
+    nginx = await startIngestProxy({ upstream: relay.url, cert: tls.cert, key: tls.key, bindAddress: PROXY_ADDRESS });
   });
 
   after(async () => {
@@ -50,12 +50,12 @@ describe('push ingest through nginx with TLS', { timeout: 150_000 }, () => {
       const p = r.status === 200 ? parseRelayPlaylist(r.text) : undefined;
       return p && p.segments.length >= 3 ? p : undefined;
     }, 40_000).catch((err: Error) => {
-      throw new Error(`${err.message}\nffmpeg: ${o.stderr()}\nnginx: ${nginx.errorLog().slice(-2000)}`);
+      throw new Error(`${err.message}\nffmpeg: ${o.stderr()}\nnginx: ${nginx.nginx.errors()}`);
     });
     for (const s of pl.segments) assert.equal((await relay.bytes(`/hls/live/${s.uri}`)).status, 200);
     const live = (await relay.adminPush()).streams.find((s) => s.name === 'live');
     assert.equal(live?.pusher?.address, '127.0.0.1', `the client's address from X-Forwarded-For, not nginx's ${PROXY_ADDRESS}`);
-    assert.ok(!nginx.errorLog().includes(PUSH_KEY) && !nginx.accessLog().includes(PUSH_KEY), 'nginx logs no URL of /ingest (access_log off there)');
+    assert.ok(!nginx.nginx.errors().includes(PUSH_KEY) && !nginx.accessLog().includes(PUSH_KEY), 'nginx logs no URL of /ingest (access_log off there)');
   });
 
   it('passes a chunked upload on as it comes: LL-HLS parts from ffmpeg\'s dash muxer over https', async () => {
@@ -66,7 +66,7 @@ describe('push ingest through nginx with TLS', { timeout: 150_000 }, () => {
       // A complete segment listed with its parts.
       return r.status === 200 && /#EXT-X-PART:[^\n]*\n(?:#EXT-X-PART:[^\n]*\n)*#EXTINF:/.test(r.text) ? r.text : undefined;
     }, 40_000).catch((err: Error) => {
-      throw new Error(`${err.message}\nffmpeg: ${o.stderr()}\nnginx: ${nginx.errorLog().slice(-2000)}`);
+      throw new Error(`${err.message}\nffmpeg: ${o.stderr()}\nnginx: ${nginx.nginx.errors()}`);
     });
     // Parts at all show that nginx passed each segment on as it came: a segment that arrives whole
     // is never seen growing chunk by chunk, and the relay would stay with classic HLS.
