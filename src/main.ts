@@ -58,10 +58,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   metrics.measureCache(() => store.lruBytes);
   const site = new SiteSettings({ title: config.title });
   const streams = new StreamRegistry();
+  const pushSources = new Map<string, PushSource>();
   const dataDir = new DataDir(config.data);
   await dataDir.prepare(logger.child({ module: 'store' }));
   const sequences = new SequenceStore(dataDir, logger.child({ module: 'stream' }));
-  const pushSources = new Map<string, PushSource>();
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });

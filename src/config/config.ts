@@ -38,6 +38,12 @@ export interface Config {
   web: string | undefined;
   /** --admin-token (a secret: never logged). */
   adminToken: string | undefined;
+  /** --low-latency: LL-HLS parts when the source writes chunked CMAF. */
+  lowLatency: boolean;
+  /** --workers: extra processes answering /hls on the public port (0: none). */
+  workers: number;
+  /** --log-level */
+  logLevel: LogLevel;
   /** --push-key: stream keys for push sources, as given (secrets: never logged); undefined when none is set. */
   pushKey: PushKeys | undefined;
   /** --trust-proxy: push ingest takes the client's address from X-Forwarded-For. */
@@ -46,10 +52,4 @@ export interface Config {
   pushMaxFile: number;
   /** --push-memory, in bytes (per push stream). */
   pushMemory: number;
-  /** --low-latency: LL-HLS parts when the source writes chunked CMAF. */
-  lowLatency: boolean;
-  /** --workers: extra processes answering /hls on the public port (0: none). */
-  workers: number;
-  /** --log-level */
-  logLevel: LogLevel;
 }

@@ -77,13 +77,13 @@ export function loadConfig(input: LoadInput): LoadResult {
     cacheSize: v('cacheSize'),
     web: abs(v('web')),
     adminToken: v('adminToken'),
+    lowLatency: v('lowLatency'),
+    workers: v('workers'),
+    logLevel: v('logLevel'),
     pushKey: checkPushKeys(v('pushKey'), sources),
     trustProxy: v('trustProxy'),
     pushMaxFile: v('pushMaxFile'),
     pushMemory: v('pushMemory'),
-    lowLatency: v('lowLatency'),
-    workers: v('workers'),
-    logLevel: v('logLevel'),
   };
   if (config.pushMemory < config.pushMaxFile) {
     throw new SharecastError(ErrorCode.ConfigInvalid, `pushMemory = ${config.pushMemory} bytes is less than pushMaxFile = ${config.pushMaxFile} bytes: a stream must hold at least one whole upload`);

@@ -70,9 +70,9 @@ export function routeTable(deps: HttpDeps): Middleware[] {
     viewerRoutes({ presence: deps.presence }),
     adminChatRoutes({ hub: deps.hub }),
     adminTitleRoutes({ site: deps.site, store: deps.titleStore }),
-    ingestAdminRoutes({ streams: deps.ingest?.streams ?? new Map(), keys: deps.ingest?.keys ?? new Map() }),
     offlineImageRoutes({ store: deps.offlineImage }),
     vendorRoutes(),
+    ingestAdminRoutes({ streams: deps.ingest?.streams ?? new Map(), keys: deps.ingest?.keys ?? new Map() }),
     ...(deps.web ? [serve(deps.web, STATIC_OPTIONS)] : []),
     serve(deps.builtinWebDir, STATIC_OPTIONS),
   ];
