@@ -82,9 +82,11 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
 
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? '';
-    if (!url.startsWith('/ingest/')) return false;
+    // Anything under /ingest, however spelled (/Ingest/…, /ingest%2F…): a mistyped URL still holds a key, and koa would log its path.
+    if (!url.toLowerCase().startsWith('/ingest')) return false;
     const q = url.indexOf('?');
-    const parts = (q >= 0 ? url.slice(0, q) : url).slice('/ingest/'.length).split('/');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const parts = path.startsWith('/ingest/') ? path.slice('/ingest/'.length).split('/') : [];
     const name = parts[0] ?? '';
     const target = STREAM_NAME_PATTERN.test(name) ? deps.streams.get(name) : undefined;
     if (!target) {

@@ -94,9 +94,15 @@ function rig(o: { trustProxy?: boolean; floor?: FloorRate; maxFileBytes?: number
 }
 
 describe('the /ingest handler', () => {
-  it('leaves every other path to the rest of the app', () => {
+  it('leaves every other path to the rest of the app, and answers anything under /ingest itself (404), however spelled', () => {
     assert.equal(rig().request('/hls/live/index.m3u8').handled, false);
-    assert.equal(rig().request('/ingestion').handled, false);
+    assert.equal(rig().request('/api/status').handled, false);
+    for (const url of [`/Ingest/live/${KEY}/stream.m3u8`, `/ingest%2Flive/${KEY}/stream.m3u8`, '/ingest', '/ingest?x=1']) {
+      const { res, handled } = rig().request(url);
+      assert.equal(handled, true, url);
+      assert.equal(res.statusCode, 404, url);
+      assert.ok(!res.body.includes(KEY));
+    }
   });
 
   it('stores an upload whole (201, then 204 when replaced) and the stream reads it', async () => {
