@@ -68,9 +68,11 @@ function pushBlock(s, { button, act }) {
   block.append(h, pusher);
   for (const r of PUSH_RECIPES) {
     const title = document.createElement('p');
-    title.innerHTML = '<strong></strong> <span class="muted"></span>';
-    title.querySelector('strong').textContent = r.title;
-    title.querySelector('span').textContent = `(${r.note})`;
+    const strong = document.createElement('strong');
+    strong.textContent = r.title;
+    const note = text(` (${r.note})`);
+    note.className = 'muted';
+    title.append(strong, note);
     const list = document.createElement('ul');
     list.className = 'admin-list';
     list.dataset.adminPushRecipe = r.container;
