@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
 // (the stand-in for OBS), a real Samba server and a second SMB server
-// (impacket), a real Chromium, nginx (a caching edge), and qemu for the
-// ARMv7 smoke run. Installs
+// (impacket), a real Chromium, nginx and openssl (a caching edge, and push
+// ingest behind a TLS-terminating proxy), and qemu for the ARMv7 smoke run.
+// Installs
 // what is missing with apt-get when running as root; otherwise stops and
 // prints the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,6 +24,8 @@ const NEEDED = [
   { program: 'nginx', pkg: 'nginx-light', paths: ['/usr/sbin/nginx'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
+  // Push ingest behind a TLS-terminating nginx (test/integration/ingest/push-proxy): a certificate made at test time.
+  { program: 'openssl', pkg: 'openssl', paths: ['/usr/bin/openssl'] },
   {
     program: 'impacket',
     pkg: 'python3-impacket',

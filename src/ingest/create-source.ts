@@ -2,6 +2,7 @@ import type { SourceSpec } from '../config/source-spec.js';
 import type { Logger } from '../log/logger.js';
 import { DemoSource } from './demo-source.js';
 import { FolderSource } from './folder-source.js';
+import { PushSource } from './push/push-source.js';
 import { SmbSource } from './smb-source.js';
 import type { Source } from './source.js';
 
@@ -11,9 +12,11 @@ export interface SourceDeps {
   pollIntervalMs: number;
   /** fixtures/demo, for the demo source. */
   demoFolder: string;
+  /** For push sources: the caps on uploads (bytes) and the offline timeout (seconds). */
+  push: { maxFileBytes: number; maxBytes: number; offlineAfterSeconds: number };
 }
 
-/** Opens the source a spec names: a folder (or mounted share), an SMB share read directly, or the demo. */
+/** Opens the source a spec names: a folder (or mounted share), an SMB share read directly, uploads pushed over HTTP, or the demo. */
 export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
   switch (spec.kind) {
     case 'folder':
@@ -22,5 +25,7 @@ export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
       return new DemoSource({ folder: deps.demoFolder, logger: deps.logger });
     case 'smb':
       return new SmbSource({ spec, logger: deps.logger, pollIntervalMs: deps.pollIntervalMs, changeNotify: !deps.poll });
+    case 'push':
+      return new PushSource({ name: spec.name, logger: deps.logger, ...deps.push });
   }
 }
