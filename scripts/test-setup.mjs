@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
 // (the stand-in for OBS), a real Samba server and a second SMB server
-// (impacket), a real Chromium, and qemu for the ARMv7 smoke run. Installs
+// (impacket), a real Chromium, players that are not browsers (VLC, mpv) for
+// the offline-slate tests, and qemu for the ARMv7 smoke run. Installs
 // what is missing with apt-get when running as root; otherwise stops and
 // prints the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +19,10 @@ const NEEDED = [
   { program: 'smbd', pkg: 'samba', paths: ['/usr/sbin/smbd'] },
   { program: 'smbpasswd', pkg: 'samba', paths: ['/usr/bin/smbpasswd'] },
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  // VLC's command-line player, and its base plugins (HTTP, HLS "adaptive", MPEG-TS, the dummy interface and outputs).
+  { program: 'cvlc', pkg: 'vlc-bin', paths: ['/usr/bin/cvlc'] },
+  { program: 'vlc-plugin-base', pkg: 'vlc-plugin-base', check: () => debianPackageInstalled('vlc-plugin-base') },
+  { program: 'mpv', pkg: 'mpv', paths: ['/usr/bin/mpv'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
   {
@@ -26,6 +31,12 @@ const NEEDED = [
     check: () => existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import impacket.smbserver'], { stdio: 'ignore' }).status === 0,
   },
 ];
+
+/** dpkg's word on a package (for packages that put no program on the PATH). */
+function debianPackageInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() === 'install ok installed';
+}
 
 function has(entry) {
   if (entry.check) return entry.check();
