@@ -40,6 +40,8 @@ export interface PlayerSample {
   engine: string;
   /** performance.timeOrigin: another value means the page was loaded again. */
   timeOrigin: number;
+  /** Every seek the player made (from the position last played, to), with when (ms). */
+  seeks: Array<{ from: number; to: number; at: number }>;
 }
 
 /** URL path under /lib/ -> [package, file in it]. Nothing else of node_modules is served. */
@@ -52,9 +54,12 @@ const LIBS: Record<string, [string, string, string]> = {
 
 /** Runs in the page: watches one <video> (see the comment at the top). */
 const WATCH = `
-window.__state = { fatal: [], warnings: [], ended: false, engine: '' };
+window.__state = { fatal: [], warnings: [], ended: false, engine: '', seeks: [] };
 function watchVideo(v) {
   const s = window.__state;
+  let shown = 0;
+  v.addEventListener('timeupdate', () => { if (!v.seeking) shown = v.currentTime; });
+  v.addEventListener('seeking', () => s.seeks.push({ from: shown, to: v.currentTime, at: Date.now() }));
   v.addEventListener('ended', () => { s.ended = true; });
   v.addEventListener('error', () => s.fatal.push('<video> error ' + (v.error ? v.error.code + ' ' + v.error.message : '')));
   const canvas = document.createElement('canvas');
@@ -72,7 +77,7 @@ function watchVideo(v) {
     }
     return { currentTime: v.currentTime, paused: v.paused, ended: v.ended || s.ended, readyState: v.readyState,
       videoWidth: v.videoWidth, videoHeight: v.videoHeight, frame, brightness,
-      fatal: s.fatal.slice(), warnings: s.warnings.slice(-20), engine: s.engine, timeOrigin: performance.timeOrigin };
+      fatal: s.fatal.slice(), warnings: s.warnings.slice(-20), engine: s.engine, timeOrigin: performance.timeOrigin, seeks: s.seeks.slice() };
   };
 }
 const src = new URLSearchParams(location.search).get('src');

@@ -39,6 +39,8 @@ export class SlateCycle {
   readonly moments: Partial<CycleMoments> = {};
   readonly #obsOptions: ObsOptions;
   #obs: Obs | undefined;
+  /** How many playlist versions the watcher had seen when OBS was stopped. */
+  #versionsBeforeStop = 0;
 
   private constructor(dir: string, relay: Relay, obsOptions: ObsOptions) {
     this.dir = dir;
@@ -76,6 +78,7 @@ export class SlateCycle {
 
   /** OBS stops cleanly (ffmpeg writes ENDLIST); waits until the relay lists the first slate segment (after a discontinuity). */
   async stopObs(): Promise<void> {
+    this.#versionsBeforeStop ||= this.watcher.playlists.length;
     await this.#obs?.stop();
     this.moments.stoppedAt = Date.now();
     // The first slate segment follows a discontinuity, after the last of OBS's (which may still be read after ffmpeg exits).
@@ -98,6 +101,23 @@ export class SlateCycle {
     const first = this.moments.lastRealMsn ?? 0;
     const back = await waitFor('the first real segment after the slate', () => this.watcher.latest?.segments.find((s) => s.msn > first + 1 && s.discontinuity), 40_000, 50);
     Object.assign(this.moments, { firstBackMsn: back.msn, firstBackUri: back.uri, backListedAt: this.#listedAt(back.uri) });
+  }
+
+  /**
+   * The watcher's RFC 8216 findings (RelayWatcher.sequenceProblems), split
+   * at the first stop: `cycle` holds those from the stop on, and every
+   * finding across versions; `startup` those of the versions before, while
+   * OBS was starting and the test was bringing its players up (on a loaded
+   * machine ffmpeg can write a segment late then; test/integration/stream
+   * holds that phase to the rules without the load).
+   */
+  problems(): { cycle: string[]; startup: string[] } {
+    const split = { cycle: [] as string[], startup: [] as string[] };
+    for (const p of this.watcher.sequenceProblems()) {
+      const version = / version (\d+): /.exec(p)?.[1];
+      (version !== undefined && Number(version) <= this.#versionsBeforeStop ? split.startup : split.cycle).push(p);
+    }
+    return split;
   }
 
   /** What a segment URI is: the real stream before the stop, the slate, the real stream after the restart (or unknown). */
