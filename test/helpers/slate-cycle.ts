@@ -61,15 +61,6 @@ export class SlateCycle {
     return `${this.relay.url}/hls/live/index.m3u8`;
   }
 
-  /** The playlist URL through another origin (a proxy on `port` in front of the relay). */
-  playlistUrlAt(port: number): string {
-    return `http://127.0.0.1:${port}/hls/live/index.m3u8`;
-  }
-
-  get obs(): Obs | undefined {
-    return this.#obs;
-  }
-
   /** Starts OBS and waits until the relay lists `segments` of it. */
   async goLive(segments = 3): Promise<void> {
     this.#obs = startObs(this.#obsOptions);

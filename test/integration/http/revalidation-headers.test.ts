@@ -3,9 +3,9 @@
 // (not even when it gained ENDLIST within the same second as the version it
 // holds); and every body that can come compressed says Vary: Accept-Encoding.
 import assert from 'node:assert/strict';
-import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { requireFfmpeg } from '../../helpers/ffmpeg.js';
+import { rawGet } from '../../helpers/raw-get.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { SlateCycle } from '../../helpers/slate-cycle.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -13,18 +13,6 @@ import { waitFor } from '../../helpers/wait.js';
 requireFfmpeg();
 
 const TOKEN = 'revalidation-admin-token-0123456789';
-
-/** node:http, not fetch: fetch decompresses by itself and adds Cache-Control to conditional requests. */
-function rawGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
 
 const PLAYLIST = '/hls/live/index.m3u8';
 
