@@ -23,17 +23,20 @@ describe('revalidating the live playlist with If-Modified-Since alone', () => {
   });
   after(async () => cycle?.stop());
 
-  test('a playlist that gained ENDLIST (in the same second as the version the client holds) is a 200 with the new body, never a 304', async () => {
-    await cycle.goLive();
-    await cycle.stopObs(); // the slate goes on: a new version about every second
-    const port = cycle.relay.port;
-    // Catch a new version early in its second, so that the ENDLIST version is rendered within that second too.
+  /**
+   * One try: with the slate running, catch a new version early in the second
+   * it was rendered in, end the stream at once, and revalidate the version
+   * held by its Last-Modified alone. Returns whether both versions shared that
+   * second (the case that matters; a slow machine may miss it).
+   */
+  async function endAndRevalidate(port: number): Promise<boolean> {
     let held = await rawGet(port, PLAYLIST);
-    const fresh = await waitFor('a new version early in a second', async () => {
+    const fresh = await waitFor('a new version early in its second', async () => {
       const next = await rawGet(port, PLAYLIST);
       const changed = next.body.toString() !== held.body.toString();
       held = next;
-      return changed && Date.now() % 1000 < 400 ? next : undefined;
+      const now = Date.now();
+      return changed && now % 1000 < 300 && Date.parse(String(next.headers['last-modified'])) === now - (now % 1000) ? next : undefined;
     }, 20_000, 20);
     const end = await cycle.relay.get('/api/admin/end', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(end.status, 200);
@@ -42,7 +45,6 @@ describe('revalidating the live playlist with If-Modified-Since alone', () => {
     assert.match(ended.body.toString(), /#EXT-X-ENDLIST/);
     assert.doesNotMatch(fresh.body.toString(), /#EXT-X-ENDLIST/);
     const lastModified = String(fresh.headers['last-modified']);
-    assert.equal(ended.headers['last-modified'], lastModified, 'both versions carry the same Last-Modified second: the case that matters');
 
     const revalidated = await rawGet(port, PLAYLIST, { 'If-Modified-Since': lastModified });
     assert.equal(revalidated.status, 200, 'a changed body is never a 304');
@@ -51,8 +53,21 @@ describe('revalidating the live playlist with If-Modified-Since alone', () => {
     assert.equal((await rawGet(port, PLAYLIST, { 'If-None-Match': String(fresh.headers['etag']) })).status, 200);
     assert.equal((await rawGet(port, PLAYLIST, { 'If-None-Match': String(ended.headers['etag']) })).status, 304);
     // A date past the ended playlist's: it has not changed since, a 304.
-    const later = new Date(Date.parse(lastModified) + 2000).toUTCString();
+    const later = new Date(Date.parse(String(ended.headers['last-modified'])) + 2000).toUTCString();
     assert.equal((await rawGet(port, PLAYLIST, { 'If-Modified-Since': later })).status, 304);
+    return ended.headers['last-modified'] === lastModified;
+  }
+
+  test('a playlist that gained ENDLIST (in the same second as the version the client holds) is a 200 with the new body, never a 304', async () => {
+    await cycle.goLive();
+    let sameSecond = false;
+    for (let attempt = 0; attempt < 3 && !sameSecond; attempt++) {
+      // Ended: OBS again is a new presentation, then away again.
+      if (attempt > 0) await cycle.restartObs();
+      await cycle.stopObs(); // the slate goes on: a new version about every second
+      sameSecond = await endAndRevalidate(cycle.relay.port);
+    }
+    assert.ok(sameSecond, 'in one of 3 tries, the ENDLIST version shared the Last-Modified second of the version before');
   });
 });
 
