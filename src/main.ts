@@ -106,8 +106,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onChange: (img) => void slates.useImage(img.origin === 'builtin' ? undefined : img.body),
   });
   await offlineImage.init();
-  // A configured or uploaded offline image the slate was not made from yet (made once, in the background).
-  if (offlineImage.current().origin !== 'builtin') void slates.useImage(offlineImage.current().body);
+  // The slate follows the offline image in use: made from a configured or uploaded one (once, in the background; kept
+  // from an earlier run when it is the same image), the built-in slate when there is none (any made before is dropped).
+  const shownImage = offlineImage.current();
+  void slates.useImage(shownImage.origin === 'builtin' ? undefined : shownImage.body);
 
   // The page's live channel and chat: the title set through the admin API, viewer tokens, presence, the chat hub.
   const titleStore = new TitleStore(dataDir.file('title'), config.title, logger.child({ module: 'site' }));
