@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with Node's test runner (TypeScript through tsx).
 // Extra arguments are passed on: `npm test -- test/integration/stream` runs one
-// folder, `npm run test:unit` runs test/unit alone (no port, disk or system program).
+// folder. `npm run test:unit` runs test/unit alone (no port, disk or system
+// program), all in one process: test/unit-in-one-process.ts.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -31,6 +31,8 @@ export interface StreamOptions {
   sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
   now?: () => number;
   tickMs?: number;
+  /** Delays before each new read of a segment that failed (ms); the republisher's default when unset. */
+  retryDelaysMs?: readonly number[];
 }
 
 export const MAIN_PLAYLIST = 'index.m3u8';
@@ -202,6 +204,7 @@ export class Stream {
       ...(o.sequences ? { sequences: o.sequences } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+      ...(o.retryDelaysMs ? { retryDelaysMs: o.retryDelaysMs } : {}),
     });
     this.#renditions[index] = r;
     if (index === 0) r.published.subscribe((e) => this.#listeners.forEach((l) => l(e)));

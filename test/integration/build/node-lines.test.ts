@@ -27,7 +27,7 @@ function childEnv(): NodeJS.ProcessEnv {
 
 function runUnitTests(node: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, ['scripts/run-tests.mjs', 'test/unit'], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, ['--import', 'tsx', '--test-reporter=spec', 'test/unit-in-one-process.ts'], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

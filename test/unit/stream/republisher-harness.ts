@@ -62,6 +62,8 @@ export async function setup<S extends FakeSource = FakeSource>(opts: SetupOption
     offlineAfterSeconds: opts.offlineAfterSeconds ?? 6,
     now: () => clock.now,
     tickMs: 3_600_000,
+    // The same number of retries as in production, without a second of real waiting per failed segment.
+    retryDelaysMs: [5, 10, 20],
   });
   rep.subscribe((e) => events.push(e));
   await rep.start();

@@ -2,7 +2,7 @@
 // share's folder as OBS would: snapshots, whole segments, the clear failures
 // (each logged once), guest shares, and recovery after smbd is killed.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -96,6 +96,46 @@ describe('SMB source', () => {
     await assert.rejects(h.source.readSegment('../secret.ts'), { code: ErrorCode.PathOutsideSource });
     await assert.rejects(h.source.readSegment('/etc/passwd'), { code: ErrorCode.PathOutsideSource });
     await assert.rejects(h.source.readSegment('gone-999.ts'), { code: ErrorCode.SourceUnavailable, message: /listed but not on the share/ });
+  });
+
+  test('a segment cut short or still being written on the share is never taken, and a playlist over 8 MiB is not read (issue 10, items 1 and 5)', async () => {
+    const dir = join(samba.sharePath(), 'obs');
+    mkdirSync(dir, { recursive: true });
+    // 1,200 MPEG-TS packets (sync byte 0x47, a counter as payload).
+    const whole = Buffer.alloc(188 * 1200, 0xff);
+    for (let i = 0; i < 1200; i++) whole.writeUInt32BE(0x47000010 | (i & 0xf) << 8, i * 188);
+    const h = await track(open(spec(samba, 'obs/stream.m3u8')));
+    // A TS file cut inside a packet (an old write time, so only the bytes can tell).
+    writeFileSync(join(dir, 'cut.ts'), whole.subarray(0, 22_711));
+    utimesSync(join(dir, 'cut.ts'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await assert.rejects(h.source.readSegment('cut.ts'), { code: ErrorCode.SegmentIncomplete });
+    // An empty file.
+    writeFileSync(join(dir, 'empty.ts'), '');
+    await assert.rejects(h.source.readSegment('empty.ts'), { code: ErrorCode.SegmentIncomplete });
+    // A file that grows by whole packets while it is read: refused, then taken whole once it stops.
+    const growing = join(dir, 'growing.ts');
+    writeFileSync(growing, whole.subarray(0, 188 * 100));
+    let at = 188 * 100;
+    const writer = setInterval(() => {
+      if (at >= whole.length) return;
+      const next = Math.min(whole.length, at + 188 * 50);
+      appendFileSync(growing, whole.subarray(at, next));
+      at = next;
+    }, 10);
+    try {
+      await assert.rejects(h.source.readSegment('growing.ts'), { code: ErrorCode.SegmentIncomplete });
+    } finally {
+      clearInterval(writer);
+    }
+    appendFileSync(growing, whole.subarray(at));
+    await sleep(1100);
+    assert.ok(Buffer.from(await h.source.readSegment('growing.ts')).equals(whole), 'taken whole once complete');
+    // A 9 MiB playlist: an error naming the limit, and no snapshot of it.
+    const big = await track(open(spec(samba, 'obs/huge.m3u8')));
+    writeFileSync(join(dir, 'huge.m3u8'), `#EXTM3U\n${'#'.repeat(9 * 1024 * 1024)}\n`);
+    await waitFor('the source refuses the playlist', () => (big.source.status().error?.code === ErrorCode.PlaylistInvalid ? true : undefined), 10_000);
+    assert.match(big.source.status().error?.message ?? '', /8388608/);
+    assert.equal(big.snapshots.length, 0);
   });
 
   test('a folder path follows the newest .m3u8 in it (OBS names each recording by its start time)', async () => {
