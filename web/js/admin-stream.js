@@ -141,15 +141,25 @@ export function renderSlate({ info, problem }, slate) {
   }
   info.dataset.slate = !slate.enabled ? 'off' : slate.making ? 'making' : slate.showing === 'built-in' ? 'built-in' : slate.showing ? 'custom' : 'none';
   const others = 'other players (VLC, smart TVs, embeds on other sites)';
-  if (!slate.enabled) info.textContent = `The offline slate is off (--no-offline-slate): when OBS goes away the playlist ends, and ${others} stop there.`;
-  else if (slate.making) info.textContent = `Making the offline slate from this image… Until it is ready, ${others} get the built-in slate while OBS is away.`;
-  else if (slate.showing === 'built-in') info.textContent = `While OBS is away, ${others} get the built-in offline slate ("The stream is offline").`;
-  else if (slate.showing) info.textContent = `While OBS is away, ${others} get an offline slate made from this image.`;
-  else info.textContent = `No offline slate can be shown: ${others} stop when OBS goes away.`;
+  setText(
+    info,
+    !slate.enabled
+      ? `The offline slate is off (--no-offline-slate): when OBS goes away the playlist ends, and ${others} stop there.`
+      : slate.making
+        ? `Making the offline slate from this image… Until it is ready, ${others} get the built-in slate while OBS is away.`
+        : slate.showing === 'built-in'
+          ? `While OBS is away, ${others} get the built-in offline slate ("The stream is offline").`
+          : slate.showing
+            ? `While OBS is away, ${others} get an offline slate made from this image.`
+            : `No offline slate can be shown: ${others} stop when OBS goes away.`,
+  );
   problem.hidden = !slate.problem;
-  problem.textContent = slate.problem
-    ? `Offline slate problem: ${slate.problem}.${slate.showing === 'built-in' ? ' Players get the built-in slate instead.' : ''}`
-    : '';
+  // An alert: set only when it changes, so a screen reader says it once.
+  setText(problem, slate.problem ? `Offline slate problem: ${slate.problem}.${slate.showing === 'built-in' ? ' Players get the built-in slate instead.' : ''}` : '');
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function say(el, text) {
