@@ -1,9 +1,11 @@
-// The admin page (/admin): title, offline image, chat moderation, and the OBS
+// The admin page (/admin): each stream's state and "End stream", title,
+// offline image (and the slate players get), chat moderation, and the OBS
 // settings for push streams (with their keys, which only this page shows).
 // Talks to /api/admin/* with "Authorization: Bearer <token>"; the token stays
 // in this browser (session storage, or local storage when "remember" is ticked).
 
 import { pushPanel } from './admin-push.js';
+import { renderSlate, streamsPanel } from './admin-stream.js';
 
 const TOKEN_KEY = 'sharecast.adminToken';
 const REFRESH_MS = 3000;
@@ -27,6 +29,7 @@ const imageForm = $('[data-admin-image-form]');
 const imageFile = $('#admin-image-file');
 const imageReset = $('[data-admin-image-reset]');
 const imageResult = $('[data-admin-image-result]');
+const slateLines = { info: $('[data-admin-slate-info]'), problem: $('[data-admin-slate-problem]') };
 const chatState = $('[data-admin-chat-state]');
 const chatToggle = $('[data-admin-chat-toggle]');
 const chatResult = $('[data-admin-chat-result]');
@@ -37,11 +40,15 @@ const pushSection = $('[data-admin-push]');
 const pushStreams = $('[data-admin-push-streams]');
 const pushResult = $('[data-admin-push-result]');
 const renderPush = pushPanel({ section: pushSection, container: pushStreams, button, act: (fn) => act(pushResult, fn) });
+const streamsCard = { list: $('[data-admin-stream-list]'), result: $('[data-admin-stream-result]'), dialog: $('[data-admin-end-dialog]') };
+const renderStreams = streamsPanel({ ...streamsCard, button, act, api, changed: () => void refresh() });
 
 let token = readToken();
 let refreshTimer = 0;
 let chatEnabled = true;
 let titleEdited = false;
+/** The offline image the preview shows, to load it again only when it changes. */
+let previewOf = '';
 /** userId -> last known name (from messages and viewers), for the ban list */
 const names = new Map();
 
@@ -148,13 +155,21 @@ imageReset.addEventListener('click', async () => {
 
 async function refreshImageInfo() {
   try {
-    const info = await api('GET', '/api/admin/offline-image');
-    const origin = { uploaded: 'uploaded here', configured: 'from --offline-image', builtin: 'the built-in default' }[info.origin] ?? info.origin;
-    imageInfo.textContent = `Now showing ${origin} (${info.contentType}, ${Math.ceil(info.bytes / 1024)} KiB).`;
-    imagePreview.src = `/offline-image?v=${Date.now().toString(36)}`;
+    showImageInfo(await api('GET', '/api/admin/offline-image'));
   } catch (err) {
     if (err instanceof Unauthorized) signOut('The token was refused. Sign in again.');
   }
+}
+
+function showImageInfo(info) {
+  const origin = { uploaded: 'uploaded here', configured: 'from --offline-image', builtin: 'the built-in default' }[info.origin] ?? info.origin;
+  imageInfo.textContent = `Now showing ${origin} (${info.contentType}, ${Math.ceil(info.bytes / 1024)} KiB).`;
+  const shown = `${info.origin} ${info.updatedAt} ${info.bytes}`;
+  if (shown !== previewOf) {
+    previewOf = shown;
+    imagePreview.src = `/offline-image?v=${Date.now().toString(36)}`;
+  }
+  renderSlate(slateLines, info.slate);
 }
 
 // ---------- chat ----------
@@ -272,15 +287,19 @@ async function refresh() {
   clearTimeout(refreshTimer);
   if (!token) return;
   try {
-    const [status, chat, viewers, bans, push] = await Promise.all([
+    const [status, chat, viewers, bans, push, image] = await Promise.all([
       publicJson('/api/status'),
       publicJson('/api/chat'),
       publicJson('/api/viewers'),
       api('GET', '/api/admin/chat/bans'),
       api('GET', '/api/admin/push'),
+      api('GET', '/api/admin/offline-image'),
     ]);
+    const ended = status.streams?.[status.stream]?.ended === true;
     badge.dataset.state = status.online ? 'live' : 'offline';
-    badge.textContent = status.online ? 'Live' : 'Offline';
+    badge.textContent = status.online ? 'Live' : ended ? 'Ended' : 'Offline';
+    renderStreams(status);
+    showImageInfo(image);
     viewerCount.textContent = status.viewers === 1 ? '1 viewer' : `${status.viewers} viewers`;
     if (!titleEdited && document.activeElement !== titleInput) titleInput.value = status.title ?? '';
     for (const m of chat.messages ?? []) if (m.user?.id) names.set(m.user.id, m.user.name);
