@@ -104,6 +104,7 @@ export class SlateLibrary {
 
   async #make(body: Buffer, sha: string): Promise<void> {
     const work = `${this.#o.customDir}.new`;
+    let failure: string | undefined;
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
     try {
@@ -123,10 +124,14 @@ export class SlateLibrary {
       this.#problem = null;
       this.#o.logger.info('the offline slate now shows the offline image');
     } catch (err) {
-      this.#problem = (err as Error).message;
-      this.#o.logger.warn(`cannot make the offline slate from the offline image: ${this.#problem}; the built-in slate stays`);
+      failure = (err as Error).message;
     } finally {
       await rm(work, { recursive: true, force: true }).catch(() => undefined);
+    }
+    // Said once the clean-up is done, so the status never shows the problem while still "making".
+    if (failure !== undefined) {
+      this.#problem = failure;
+      this.#o.logger.warn(`cannot make the offline slate from the offline image: ${failure}; the built-in slate stays`);
     }
   }
 
