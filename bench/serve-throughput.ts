@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, requirePrograms, rssMb, startSharecast } from './lib/processes.js';
+import { treeUsage } from './lib/proc-stats.js';
+import { freePort, requirePrograms, startSharecast } from './lib/processes.js';
 
 requirePrograms([['wrk', 'wrk'], ['nginx', 'nginx-light']]);
 const DURATION = Number(process.env['DURATION'] ?? 10);
@@ -97,11 +98,6 @@ function wrk(url: string): WrkResult {
   return { rps, mbps, errors };
 }
 
-/** RSS of sharecast and its edge workers, in MB. */
-function treeRss(pid: number | undefined): number {
-  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').map(Number);
-  return rssMb(pid) + kids.reduce((a, k) => a + rssMb(k), 0);
-}
 
 const nginxPlaylist = wrk(`http://127.0.0.1:${nginxPort}/index.m3u8`);
 const nginxSegment = wrk(`http://127.0.0.1:${nginxPort}/${segName}`);
@@ -120,7 +116,7 @@ for (const [i, workers] of WORKERS.entries()) {
   const sg = wrk(`${relay.url}/hls/live/${seg}`);
   const label = workers === 0 ? 'sharecast (1 process)' : `sharecast --workers ${workers}`;
   rows.push(show(`${label} playlist`, pl), show(`${label} segment`, sg));
-  rows.push(`    ${label}: segment MB/s ${(sg.mbps / nginxSegment.mbps).toFixed(2)}x nginx (target >= 0.8x), playlist req/s ${(pl.rps / nginxPlaylist.rps).toFixed(2)}x nginx (target >= 0.5x), RSS ${treeRss(relay.child.pid).toFixed(0)} MB`);
+  rows.push(`    ${label}: segment MB/s ${(sg.mbps / nginxSegment.mbps).toFixed(2)}x nginx (target >= 0.8x), playlist req/s ${(pl.rps / nginxPlaylist.rps).toFixed(2)}x nginx (target >= 0.5x), RSS ${treeUsage(relay.child.pid).rssMb.toFixed(0)} MB`);
 }
 
 nginx.kill('SIGTERM');

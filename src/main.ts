@@ -65,7 +65,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });
-    const source = createSource(spec, {
+    const source = await createSource(spec, {
       logger: log,
       poll: config.poll,
       pollIntervalMs: config.pollInterval,

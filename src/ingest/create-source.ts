@@ -1,8 +1,5 @@
 import type { SourceSpec } from '../config/source-spec.js';
 import type { Logger } from '../log/logger.js';
-import { DemoSource } from './demo-source.js';
-import { FolderSource } from './folder-source.js';
-import { SmbSource } from './smb-source.js';
 import type { Source } from './source.js';
 
 export interface SourceDeps {
@@ -13,14 +10,24 @@ export interface SourceDeps {
   demoFolder: string;
 }
 
-/** Opens the source a spec names: a folder (or mounted share), an SMB share read directly, or the demo. */
-export function createSource(spec: SourceSpec, deps: SourceDeps): Source {
+/**
+ * Opens the source a spec names: a folder (or mounted share), an SMB share
+ * read directly, or the demo. Each kind's code (chokidar, the SMB client) is
+ * loaded only when a source of that kind is configured: memory on a small board.
+ */
+export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<Source> {
   switch (spec.kind) {
-    case 'folder':
+    case 'folder': {
+      const { FolderSource } = await import('./folder-source.js');
       return new FolderSource({ path: spec.path, logger: deps.logger, poll: deps.poll, pollIntervalMs: deps.pollIntervalMs });
-    case 'demo':
+    }
+    case 'demo': {
+      const { DemoSource } = await import('./demo-source.js');
       return new DemoSource({ folder: deps.demoFolder, logger: deps.logger });
-    case 'smb':
+    }
+    case 'smb': {
+      const { SmbSource } = await import('./smb-source.js');
       return new SmbSource({ spec, logger: deps.logger, pollIntervalMs: deps.pollIntervalMs, changeNotify: !deps.poll });
+    }
   }
 }
