@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests drive are present: a real ffmpeg
 // (the stand-in for OBS), a real Samba server and a second SMB server
-// (impacket), a real Chromium, and qemu for the ARMv7 smoke run. Installs
+// (impacket), a real Chromium, players that are not browsers (VLC, mpv) for
+// the offline-slate tests, nginx and openssl (a caching edge, and push
+// ingest behind a TLS-terminating proxy), and qemu for the ARMv7 smoke run. Installs
 // what is missing with apt-get when running as root; otherwise stops and
 // prints the exact command to run.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,14 +20,28 @@ const NEEDED = [
   { program: 'smbd', pkg: 'samba', paths: ['/usr/sbin/smbd'] },
   { program: 'smbpasswd', pkg: 'samba', paths: ['/usr/bin/smbpasswd'] },
   { program: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  // The caching edge in front of LL-HLS (test/integration/edge) and the floor in bench:g2g.
+  { program: 'nginx', pkg: 'nginx-light', paths: ['/usr/sbin/nginx'] },
+  // VLC's command-line player, and its base plugins (HTTP, HLS "adaptive", MPEG-TS, the dummy interface and outputs).
+  { program: 'cvlc', pkg: 'vlc-bin', paths: ['/usr/bin/cvlc'] },
+  { program: 'vlc-plugin-base', pkg: 'vlc-plugin-base', check: () => debianPackageInstalled('vlc-plugin-base') },
+  { program: 'mpv', pkg: 'mpv', paths: ['/usr/bin/mpv'] },
   { program: 'qemu-arm-static', pkg: 'qemu-user-static', paths: ['/usr/bin/qemu-arm-static'] },
   { program: 'debootstrap', pkg: 'debootstrap', paths: ['/usr/sbin/debootstrap'] },
+  // Push ingest behind a TLS-terminating nginx (test/integration/ingest/push-proxy): a certificate made at test time.
+  { program: 'openssl', pkg: 'openssl', paths: ['/usr/bin/openssl'] },
   {
     program: 'impacket',
     pkg: 'python3-impacket',
     check: () => existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import impacket.smbserver'], { stdio: 'ignore' }).status === 0,
   },
 ];
+
+/** dpkg's word on a package (for packages that put no program on the PATH). */
+function debianPackageInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() === 'install ok installed';
+}
 
 function has(entry) {
   if (entry.check) return entry.check();

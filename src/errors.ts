@@ -66,6 +66,24 @@ export const ErrorCode = {
   TooManyConnections: 'too_many_connections',
   /** HTTP: a held request (blocking playlist reload, preload hint) waited longer than the spec allows. */
   HoldTimeout: 'hold_timeout',
+  /** Push ingest: the stream key is missing or wrong. */
+  PushKeyInvalid: 'push_key_invalid',
+  /** Push ingest: too many wrong keys from this address; it must wait (Retry-After). */
+  PushBackoff: 'push_backoff',
+  /** Push ingest: the file name leaves the stream (traversal, a hidden or malformed name). */
+  PushPathInvalid: 'push_path_invalid',
+  /** Push ingest: a file type that is not HLS or DASH (.m3u8 .mpd .ts .m4s .mp4 .aac). */
+  PushTypeInvalid: 'push_type_invalid',
+  /** Push ingest: one upload is larger than the file size cap (--push-max-file). */
+  PushTooLarge: 'push_too_large',
+  /** Push ingest: the stream's uploads would use more memory than its cap (--push-memory). */
+  PushMemoryFull: 'push_memory_full',
+  /** Push ingest: an upload came in slower than the floor rate and was cut off. */
+  PushTooSlow: 'push_too_slow',
+  /** Push ingest: another client is pushing this stream and has not been silent past the offline timeout. */
+  PushBusy: 'push_busy',
+  /** Push ingest: an upload ended before its declared length (or its last chunk). */
+  PushIncomplete: 'push_incomplete',
   /** A bug: anything not raised on purpose. */
   Internal: 'internal',
 } as const;

@@ -18,6 +18,8 @@ import { createHttpApp } from './http/app.js';
 import type { Listening } from './http/listen.js';
 import { serveHttp } from './http/serve-http.js';
 import { createSource } from './ingest/create-source.js';
+import { PushSource } from './ingest/push/push-source.js';
+import { resolvePushKeys } from './http/ingest-keys.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { OfflineImageStore } from './site/offline-image-store.js';
@@ -57,6 +59,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   metrics.measureCache(() => store.lruBytes);
   const site = new SiteSettings({ title: config.title });
   const streams = new StreamRegistry();
+  const pushSources = new Map<string, PushSource>();
   const dataDir = new DataDir(config.data);
   await dataDir.prepare(logger.child({ module: 'store' }));
   const sequences = new SequenceStore(dataDir, logger.child({ module: 'stream' }));
@@ -70,7 +73,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       poll: config.poll,
       pollIntervalMs: config.pollInterval,
       demoFolder: join(ROOT, 'fixtures', 'demo'),
+      push: { maxFileBytes: config.pushMaxFile, maxBytes: config.pushMemory, offlineAfterSeconds: config.offlineAfter },
     });
+    if (source instanceof PushSource) pushSources.set(spec.name, source);
     streams.add(
       new Stream({
         slate: () => slates.current(),
@@ -90,6 +95,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.info({ stream: spec.name, source: describeSourceSpec(spec) }, `stream "${spec.name}" from ${describeSourceSpec(spec)}`);
   }
 
+  const pushKeys = await resolvePushKeys({ streams: [...pushSources.keys()], configured: config.pushKey, file: (stream) => dataDir.pushKey(stream), logger: logger.child({ module: 'ingest' }) });
   const admin = await resolveAdminToken({ adminToken: config.adminToken, file: dataDir.file('adminToken'), logger: logger.child({ module: 'admin' }) });
   const builtinImage = [config.web, join(ROOT, 'web')].map((d) => d && join(d, 'img', 'offline.svg')).find((p) => p && existsSync(p));
   const offlineImage = new OfflineImageStore({
@@ -100,8 +106,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onChange: (img) => void slates.useImage(img.origin === 'builtin' ? undefined : img.body),
   });
   await offlineImage.init();
-  // A configured or uploaded offline image the slate was not made from yet (made once, in the background).
-  if (offlineImage.current().origin !== 'builtin') void slates.useImage(offlineImage.current().body);
+  // The slate follows the offline image in use: made from a configured or uploaded one (once, in the background; kept
+  // from an earlier run when it is the same image), the built-in slate when there is none (any made before is dropped).
+  const shownImage = offlineImage.current();
+  void slates.useImage(shownImage.origin === 'builtin' ? undefined : shownImage.body);
 
   // The page's live channel and chat: the title set through the admin API, viewer tokens, presence, the chat hub.
   const titleStore = new TitleStore(dataDir.file('title'), config.title, logger.child({ module: 'site' }));
@@ -130,6 +138,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     builtinWebDir: join(ROOT, 'web'),
     web: config.web,
     onPlaylistRequest: (client) => presence.playlistRequest(presenceKey(client.ip, client.userAgent)),
+    ingest: pushSources.size > 0 ? { streams: pushSources, keys: pushKeys, trustProxy: config.trustProxy } : undefined,
   });
   const server: Listening = await serveHttp(app, { ...config.listen, workers: config.workers, logger: logger.child({ module: 'edge' }) });
   const gateway = attachLiveGateway(server.server, { hub, page, logger: liveLog, maxConnections });

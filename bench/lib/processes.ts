@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../test/helpers/ports.js';
+
+export { freePort };
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -12,17 +14,6 @@ export function requirePrograms(programs: Array<[program: string, pkg: string]>)
     console.error(`bench needs: ${missing.map(([p]) => p).join(', ')}. Install with:\n  apt-get install -y ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')}`);
     process.exit(1);
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /**

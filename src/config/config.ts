@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log/logger.js';
+import type { PushKeys } from './schema.js';
 import type { SourceSpec } from './source-spec.js';
 
 /**
@@ -47,4 +48,12 @@ export interface Config {
   workers: number;
   /** --log-level */
   logLevel: LogLevel;
+  /** --push-key: stream keys for push sources, as given (secrets: never logged); undefined when none is set. */
+  pushKey: PushKeys | undefined;
+  /** --trust-proxy: push ingest takes the client's address from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** --push-max-file, in bytes. */
+  pushMaxFile: number;
+  /** --push-memory, in bytes (per push stream). */
+  pushMemory: number;
 }

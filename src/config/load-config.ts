@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Config } from './config.js';
 import { OPTIONS, SMB_PASSWORD_ENV, envName, type OptionDef } from './options.js';
-import { OPTION_SCHEMAS } from './schema.js';
+import { OPTION_SCHEMAS, type PushKeys } from './schema.js';
 import { parseSourceSpec, redactSourceText, type SourceSpec } from './source-spec.js';
 
 /** `warnings`: what main.ts logs once the logger is up (a secret given as a flag), never holding the secret. */
@@ -82,8 +82,27 @@ export function loadConfig(input: LoadInput): LoadResult {
     lowLatency: v('lowLatency'),
     workers: v('workers'),
     logLevel: v('logLevel'),
+    pushKey: checkPushKeys(v('pushKey'), sources),
+    trustProxy: v('trustProxy'),
+    pushMaxFile: v('pushMaxFile'),
+    pushMemory: v('pushMemory'),
   };
+  if (config.pushMemory < config.pushMaxFile) {
+    throw new SharecastError(ErrorCode.ConfigInvalid, `pushMemory = ${config.pushMemory} bytes is less than pushMaxFile = ${config.pushMaxFile} bytes: a stream must hold at least one whole upload`);
+  }
   return { kind: 'config', config, warnings: secretFlagWarnings(raws) };
+}
+
+/** Per-stream keys must name push sources (the message names the stream, never a key). */
+function checkPushKeys(keys: PushKeys | undefined, sources: readonly SourceSpec[]): PushKeys | undefined {
+  if (keys === undefined) return undefined;
+  for (const name of Object.keys(keys.perStream)) {
+    const spec = sources.find((s) => s.name === name);
+    if (spec?.kind !== 'push') {
+      throw new SharecastError(ErrorCode.ConfigInvalid, `pushKey: a key is given for stream "${name}", which is ${spec ? `a ${spec.kind} source, not a push source` : 'not a source'}; add --source ${name}=push or remove the key`);
+    }
+  }
+  return keys;
 }
 
 /**
@@ -135,7 +154,7 @@ function splitList(v: string): string[] {
 }
 
 const KNOWN_KEYS = new Map(OPTIONS.map((d) => [d.key, d] as const));
-const FILE_ALIASES: Record<string, string> = { source: 'sources', window: 'windowSeconds' };
+const FILE_ALIASES: Record<string, string> = { source: 'sources', window: 'windowSeconds', pushKeys: 'pushKey' };
 
 function readConfigFile(path: string, read?: (p: string) => string): Record<string, unknown> {
   let text: string;

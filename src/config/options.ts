@@ -35,7 +35,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: '[NAME=]URI',
     carriesSmbPassword: true,
     help:
-      'A stream to serve: a path or file:// URI to OBS\'s playlist (or to the folder holding it), smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH/stream.m3u8, or "demo". NAME (default "live") is the stream\'s name in /hls/NAME/index.m3u8. Repeat for several streams. With none, the demo stream runs.',
+      'A stream to serve: a path or file:// URI to OBS\'s playlist (or to the folder holding it), smb://[DOMAIN;]USER[:PASSWORD]@HOST[:PORT]/SHARE/PATH/stream.m3u8, "push" (OBS uploads to http://THIS-SERVER/ingest/NAME/KEY/stream.m3u8 from anywhere; see --push-key and the README\'s "OBS anywhere"), or "demo". NAME (default "live") is the stream\'s name in /hls/NAME/index.m3u8. Repeat for several streams. With none, the demo stream runs.',
   },
   { key: 'listen', flag: 'listen', type: 'string', default: '0.0.0.0:8080', arg: 'HOST:PORT', help: 'Address and port of the HTTP server. Port 0 picks a free port.' },
   { key: 'data', flag: 'data', type: 'string', default: './data', arg: 'DIR', help: 'Folder for state that outlives a restart (chat history, admin token, offline image).' },
@@ -54,6 +54,18 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'web', flag: 'web', type: 'string', default: undefined, arg: 'DIR', help: 'Serve the web page from this folder; files missing there fall back to the built-in ones.' },
   { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, arg: 'TOKEN', secret: true, help: 'Bearer token for /api/admin. Default: generated on first start, stored in the data folder and printed once.' },
   { key: 'smbPassword', flag: 'smb-password', type: 'string', default: undefined, arg: 'PASSWORD', secret: true, help: 'Password for smb:// sources that do not carry one.' },
+  {
+    key: 'pushKey',
+    flag: 'push-key',
+    type: 'string',
+    default: undefined,
+    arg: 'KEY',
+    secret: true,
+    help: 'Stream key for push sources, the KEY in /ingest/NAME/KEY/: one key for every push stream, or NAME=KEY,NAME=KEY for a key each (in the config file also a mapping of stream name to key). 16-128 characters of A-Z a-z 0-9 . _ ~ -. Default: a key per stream, generated on first start, stored in the data folder (push-keys/NAME) and printed once; the admin page shows it with the URL to paste into OBS.',
+  },
+  { key: 'trustProxy', flag: 'trust-proxy', type: 'boolean', default: false, help: 'sharecast runs behind a reverse proxy (nginx, Caddy) that sets X-Forwarded-For: push ingest takes the client\'s address from its last entry (for the back-off after wrong keys and for telling two pushers apart). Leave it off when clients reach sharecast directly, or any client could claim any address.' },
+  { key: 'pushMaxFile', flag: 'push-max-file', type: 'string', default: '32MiB', arg: 'SIZE', help: 'Largest file a push source takes in one upload (a segment or playlist); a larger one is refused with 413.' },
+  { key: 'pushMemory', flag: 'push-memory', type: 'string', default: '64MiB', arg: 'SIZE', help: 'Memory for each push stream\'s uploads until they are published (at least --push-max-file); an upload that would go over it is refused with 413. Uploads are never written to disk.' },
   { key: 'workers', flag: 'workers', type: 'number', default: 0, arg: 'N', help: 'Extra processes that answer playlist and segment requests on the same port, for boards with more cores and many viewers (each costs about 40 MB). 0: one process does everything.' },
   { key: 'logLevel', flag: 'log-level', type: 'string', default: 'info', arg: 'LEVEL', help: 'One of fatal, error, warn, info, debug, trace, silent.' },
 ] as const;

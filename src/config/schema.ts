@@ -60,6 +60,32 @@ export const booleanSchema = z.union([z.boolean(), z.string()], { error: 'expect
   return z.NEVER;
 });
 
+/** A stream key: URL-safe (unreserved characters), so it goes into a path or user info as it is. */
+export const PUSH_KEY_PATTERN = /^[A-Za-z0-9._~-]{16,128}$/;
+const PUSH_KEY_EXPECTED = 'expected KEY or NAME=KEY,NAME=KEY (a mapping of stream name to key in the config file), each key 16-128 characters of A-Z a-z 0-9 . _ ~ -';
+
+/** The keys as given: one for every push stream (`all`), and one per stream name. Never shown in a message. */
+export interface PushKeys {
+  all: string | undefined;
+  perStream: Record<string, string>;
+}
+
+export const pushKeySchema = z.union([z.string(), z.record(z.string(), z.string())], { error: PUSH_KEY_EXPECTED }).transform((v, ctx): PushKeys => {
+  const out: PushKeys = { all: undefined, perStream: {} };
+  const entries: Array<[string | undefined, string]> =
+    typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => (s.includes('=') ? [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)] : [undefined, s])) : Object.entries(v);
+  for (const [name, key] of entries) {
+    const bad = !PUSH_KEY_PATTERN.test(key) || (name !== undefined && !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) || (name === undefined ? out.all !== undefined : name in out.perStream);
+    if (bad) {
+      ctx.addIssue({ code: 'custom', message: PUSH_KEY_EXPECTED });
+      return z.NEVER;
+    }
+    if (name === undefined) out.all = key;
+    else out.perStream[name] = key;
+  }
+  return out;
+});
+
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, `expected ${what}`);
 
 export const OPTION_SCHEMAS = {
@@ -81,6 +107,10 @@ export const OPTION_SCHEMAS = {
   web: nonEmpty('a folder path').optional(),
   adminToken: z.string({ error: 'expected a token' }).min(16, 'expected at least 16 characters').max(256, 'expected at most 256 characters').optional(),
   smbPassword: z.string({ error: 'expected a password' }).optional(),
+  pushKey: pushKeySchema.optional(),
+  trustProxy: booleanSchema,
+  pushMaxFile: sizeSchema,
+  pushMemory: sizeSchema,
   workers: numberIn(0, 32, 'a number of processes').pipe(z.number().int('expected a whole number of processes')),
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
 } satisfies Record<string, z.ZodType>;

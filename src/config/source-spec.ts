@@ -1,7 +1,7 @@
 import { SharecastError, ErrorCode } from '../errors.js';
 
 /** A source as the user named it, parsed but not yet opened. */
-export type SourceSpec = FolderSourceSpec | SmbSourceSpec | DemoSourceSpec;
+export type SourceSpec = FolderSourceSpec | SmbSourceSpec | DemoSourceSpec | PushSourceSpec;
 
 export interface FolderSourceSpec {
   kind: 'folder';
@@ -29,6 +29,12 @@ export interface DemoSourceSpec {
   name: string;
 }
 
+/** OBS uploads its output over HTTP to /ingest/NAME/KEY/… (push ingest). */
+export interface PushSourceSpec {
+  kind: 'push';
+  name: string;
+}
+
 export const STREAM_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 export const DEFAULT_STREAM_NAME = 'live';
 
@@ -37,7 +43,7 @@ function invalid(message: string): never {
 }
 
 /**
- * Parses `[NAME=]URI`. URI is `demo`, `smb://…`, `file://…` or a path.
+ * Parses `[NAME=]URI`. URI is `demo`, `push`, `smb://…`, `file://…` or a path.
  * `cwd` resolves relative paths.
  */
 export function parseSourceSpec(text: string, cwd: string): SourceSpec {
@@ -54,6 +60,7 @@ export function parseSourceSpec(text: string, cwd: string): SourceSpec {
     }
   }
   if (uri === 'demo') return { kind: 'demo', name };
+  if (uri === 'push') return { kind: 'push', name };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
   if (scheme === 'smb') return parseSmbUri(name, uri);
   if (scheme === 'file') {
@@ -70,7 +77,7 @@ export function parseSourceSpec(text: string, cwd: string): SourceSpec {
     }
     return { kind: 'folder', name, path };
   }
-  if (scheme !== undefined) invalid(`source scheme "${scheme}://" is not supported; use a path, file://, smb:// or demo`);
+  if (scheme !== undefined) invalid(`source scheme "${scheme}://" is not supported; use a path, file://, smb://, push or demo`);
   return { kind: 'folder', name, path: resolvePath(cwd, uri) };
 }
 
@@ -157,6 +164,8 @@ export function describeSourceSpec(spec: SourceSpec): string {
   switch (spec.kind) {
     case 'demo':
       return 'demo';
+    case 'push':
+      return `push (uploads to /ingest/${spec.name}/)`;
     case 'folder':
       return spec.path;
     case 'smb': {

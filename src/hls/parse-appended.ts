@@ -28,6 +28,7 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
     prev.playlist.segments.length > 0 &&
     text.length > prev.text.length &&
     prev.text.endsWith('\n') &&
+    endsWithUri(prev.text) &&
     text.startsWith(prev.text)
   ) {
     const added = text.slice(prev.text.length);
@@ -52,4 +53,16 @@ export function parseAppended(prev: ParsedVersion | undefined, text: string): So
 /** Line breaks as parsePlaylist counts them: CRLF, LF or a lone CR. */
 function countLines(text: string): number {
   return text.match(/\r\n?|\n/g)?.length ?? 0;
+}
+
+/**
+ * Whether the last line of a playlist is a segment URI: then nothing of the
+ * old text (a DISCONTINUITY, a PROGRAM-DATE-TIME, an EXTINF) waits to apply to
+ * the lines added after it, and those can be parsed on their own.
+ */
+function endsWithUri(text: string): boolean {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '\n' || text[end - 1] === '\r' || text[end - 1] === ' ')) end -= 1;
+  const start = Math.max(text.lastIndexOf('\n', end - 1), text.lastIndexOf('\r', end - 1)) + 1;
+  return end > start && text[start] !== '#';
 }

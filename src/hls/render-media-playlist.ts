@@ -38,7 +38,9 @@ export function renderMediaPlaylist(t: MediaPlaylist, o: RenderOptions = {}): st
   if (t.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
   // Parts are listed for the last few segments only (RFC 8216bis 6.2.2: none beyond three target durations from the end).
-  const partsFrom = ll ? Math.max(0, t.segments.length - ll.partSegments) : t.segments.length;
+  // After offline slate segments, the parts before them are of no use to a player at the live edge: none are listed.
+  const afterSlate = t.segments.findLastIndex((s) => s.slate === true) + 1;
+  const partsFrom = ll ? Math.max(0, t.segments.length - ll.partSegments, afterSlate) : t.segments.length;
   let currentMap: string | undefined = skipped > 0 ? t.segments[skipped - 1]?.mapName : undefined;
   const mapLine = (mapName: string | undefined, discontinuity: boolean, first: boolean) => {
     if (mapName !== undefined && (mapName !== currentMap || discontinuity || first)) lines.push(`#EXT-X-MAP:URI="${mapName}"`);

@@ -4,6 +4,7 @@ import { ErrorCode, SharecastError } from '../errors.js';
 import { openCors } from './cors.js';
 import { errorResponder } from './error-response.js';
 import { createHlsHandler } from './hls-handler.js';
+import { createIngestHandler } from './ingest-handler.js';
 import { methodPolicy } from './method-policy.js';
 import { routeTable, type HttpDeps } from './routes.js';
 
@@ -19,11 +20,21 @@ export interface HttpApp {
 /**
  * The HTTP application: the /hls hot path is answered before koa sees the
  * request (a playlist or segment GET is a lookup and a write, with no
- * middleware chain); everything else goes through koa: errors as JSON, only
+ * middleware chain), and so are uploads to /ingest (push ingest: the body
+ * streams into the push source as it arrives); everything else goes
+ * through koa: errors as JSON, only
  * origin-form targets, CORS on /api, 405 with Allow, then the route table.
  */
 export function createHttpApp(deps: HttpDeps): HttpApp {
   const hls = createHlsHandler({ streams: deps.streams, metrics: deps.metrics.hls, onPlaylistRequest: deps.onPlaylistRequest });
+  const keys = deps.ingest?.keys;
+  const ingest = createIngestHandler({
+    streams: deps.ingest?.streams ?? new Map(),
+    keys: { get: (name) => keys?.get(name)?.key },
+    trustProxy: deps.ingest?.trustProxy ?? false,
+    logger: deps.logger.child({ part: 'ingest' }),
+    metrics: deps.metrics.hls,
+  });
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -42,7 +53,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     callback: () => {
       const rest = app.callback();
       return (req, res) => {
-        if (!hls(req, res)) void rest(req, res);
+        if (!hls(req, res) && !ingest(req, res)) void rest(req, res);
       };
     },
   };

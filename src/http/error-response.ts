@@ -23,6 +23,15 @@ const STATUS: Partial<Record<Code, number>> = {
   [ErrorCode.TooManyConnections]: 503,
   [ErrorCode.HoldTimeout]: 503,
   [ErrorCode.SourceUnavailable]: 503,
+  [ErrorCode.PushKeyInvalid]: 401,
+  [ErrorCode.PushBackoff]: 429,
+  [ErrorCode.PushPathInvalid]: 400,
+  [ErrorCode.PushTypeInvalid]: 415,
+  [ErrorCode.PushTooLarge]: 413,
+  [ErrorCode.PushMemoryFull]: 413,
+  [ErrorCode.PushTooSlow]: 408,
+  [ErrorCode.PushBusy]: 409,
+  [ErrorCode.PushIncomplete]: 400,
 };
 
 export function statusFor(code: Code): number {

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /**
  * The HTTP rules every part of the server follows, in one place: which paths
@@ -50,11 +51,47 @@ export function preflightHeaders(methods: string, requested: string | undefined,
  */
 export const SERVER_TIMEOUTS = Object.freeze({ keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 60_000 });
 
-/** Applies SERVER_TIMEOUTS to a node:http server (the main process's and each edge worker's). */
+/**
+ * Uploads to /ingest (push ingest) stream their body for as long as OBS
+ * writes a segment, so node's requestTimeout (the whole request within
+ * 60 s) does not apply to them: the ingest handler holds each to a floor
+ * rate instead (ingest-handler.ts). Headers still have headersTimeout.
+ */
+export function isStreamingUpload(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/ingest/');
+}
+
+/** The response in flight on each connection, and whether its request is a streaming upload. */
+const inFlight = new WeakMap<Duplex, { res: ServerResponse; upload: boolean }>();
+
+/**
+ * Applies SERVER_TIMEOUTS to a node:http server (the main process's and each
+ * edge worker's). Node cuts off a request whose body takes longer than
+ * requestTimeout through 'clientError'; a streaming upload is let through
+ * there, and every other client error is answered as node would (408, 431 or
+ * 400, then the connection closes).
+ */
 export function applyServerTimeouts<S extends Server>(server: S): S {
   server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
   server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
   server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req.socket, { res, upload: isStreamingUpload(req.url) });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const current = inFlight.get(socket);
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && current?.upload === true) {
+      // Still streaming: the floor rate governs it. Answered already (refused early): the rest of its body is not waited for.
+      if (!current.res.writableFinished) return;
+      socket.destroy(err);
+      return;
+    }
+    if (socket.writable && (current === undefined || current.res.writableFinished || !current.res.headersSent)) {
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy(err);
+  });
   return server;
 }
 

@@ -14,6 +14,9 @@ import { adminStreamRoutes } from './admin-stream-routes.js';
 import { adminTitleRoutes } from './admin-title-routes.js';
 import { apiRoutes } from './api-routes.js';
 import { chatRoutes } from './chat-routes.js';
+import { ingestAdminRoutes, type PushStreamInfo } from './ingest-admin-routes.js';
+import type { IngestTarget } from './ingest-handler.js';
+import type { PushKey } from './ingest-keys.js';
 import type { PlaylistClient } from './hls-handler.js';
 import { offlineImageRoutes, type OfflineImageSource } from './offline-image-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
@@ -44,6 +47,14 @@ export interface HttpDeps {
   onPlaylistRequest?: ((client: PlaylistClient, stream: string) => void) | undefined;
   /** When the server started (ms since the epoch); default: when the app is made. */
   startedAt?: number;
+  /** Push ingest (/ingest/NAME/…): the push streams, their keys, and --trust-proxy. None without push sources. */
+  ingest?: IngestDeps | undefined;
+}
+
+export interface IngestDeps {
+  streams: ReadonlyMap<string, IngestTarget & PushStreamInfo>;
+  keys: ReadonlyMap<string, PushKey>;
+  trustProxy: boolean;
 }
 
 const STATIC_OPTIONS = { index: 'index.html', hidden: false, gzip: false, brotli: false, maxage: 0 };
@@ -66,6 +77,7 @@ export function routeTable(deps: HttpDeps): Middleware[] {
     offlineImageRoutes({ store: deps.offlineImage, slate: deps.slate }),
     adminStreamRoutes({ streams: deps.streams }),
     vendorRoutes(),
+    ingestAdminRoutes({ streams: deps.ingest?.streams ?? new Map(), keys: deps.ingest?.keys ?? new Map() }),
     ...(deps.web ? [serve(deps.web, STATIC_OPTIONS)] : []),
     serve(deps.builtinWebDir, STATIC_OPTIONS),
   ];

@@ -8,7 +8,10 @@ import type { Context, Next } from 'koa';
 
 /** URL under /vendor/ -> file in an installed npm package. Nothing else is served from node_modules. */
 const FILES: Record<string, { pkg: string; file: string; type: string }> = {
-  // The light build: everything a single live rendition needs (no alternate audio, subtitles or DRM).
+  // The full build: the light one has no alternate audio, and an LL-HLS source (ffmpeg's dash muxer) carries its audio as a separate rendition.
+  'hls.min.mjs': { pkg: 'hls.js', file: 'dist/hls.min.mjs', type: 'text/javascript; charset=utf-8' },
+  'hls.min.mjs.map': { pkg: 'hls.js', file: 'dist/hls.min.mjs.map', type: 'application/json' },
+  // The light build, which the page used before: a streamer's own copy of web/ (--web) may still import it.
   'hls.light.min.mjs': { pkg: 'hls.js', file: 'dist/hls.light.min.mjs', type: 'text/javascript; charset=utf-8' },
   'hls.light.min.mjs.map': { pkg: 'hls.js', file: 'dist/hls.light.min.mjs.map', type: 'application/json' },
   'hls.worker.js': { pkg: 'hls.js', file: 'dist/hls.worker.js', type: 'text/javascript; charset=utf-8' },

@@ -9,7 +9,7 @@ import { readFileUpTo, readHandleUpTo } from './bounded-read.js';
 import { startFollow, type RunningFollow } from './file-follower.js';
 import { fsFollowIo } from './fs-follow-io.js';
 import { fileSystemTypeOf, isNetworkFileSystem } from './network-mount.js';
-import { KIND_PROBE_BYTES, PlaylistKinds } from './playlist-kinds.js';
+import { KIND_PROBE_BYTES, PlaylistKinds, sourceTarget } from './playlist-kinds.js';
 import { resolveInside } from './safe-path.js';
 import type { GrowthListener, PlaylistSnapshot, Source, SourceListener, SourceState, SourceStatus } from './source.js';
 import { DEFAULT_SETTLE, checkWholeSegment, type FileLook, type SettleOptions } from './whole-segment.js';
@@ -46,6 +46,14 @@ interface Seen {
 /** Segment files that can grow while followed: fMP4 media and their temp names. */
 const GROWING_FILE = /\.(m4s|mp4|cmfv|cmfa)(\.tmp)?$/i;
 
+/**
+ * chokidar passes on at most one 'change' per file per 50 ms and drops the
+ * rest, so the source looks once more this long after the last playlist event:
+ * ffmpeg's dash muxer rewrites every media playlist once per stream at a
+ * segment's end, tens of milliseconds apart, and the version that lists the
+ * new segment is often the dropped one.
+ */
+const AFTER_EVENT_LOOK_MS = 60;
 
 /** Biggest file read as a playlist or segment (a 4K segment of 10 s is ~30 MB). */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -72,6 +80,7 @@ export class FolderSource implements Source {
   #listener: SourceListener | undefined;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #afterEvent: NodeJS.Timeout | undefined;
   #status: SourceStatus = { state: 'starting', since: Date.now() };
   #last: Seen | undefined;
   /** The media playlists of a master, followed beside the main playlist. */
@@ -90,17 +99,7 @@ export class FolderSource implements Source {
     this.#o = options;
     this.#log = options.logger;
     this.description = options.path;
-    if (options.path.toLowerCase().endsWith('.m3u8')) {
-      this.#root = dirname(options.path);
-      this.#fixedName = basename(options.path);
-    } else if (options.path.toLowerCase().endsWith('.mpd')) {
-      // ffmpeg's dash muxer with hls_playlist=1 writes master.m3u8 beside the MPD: follow the folder.
-      this.#root = dirname(options.path);
-      this.#fixedName = null;
-    } else {
-      this.#root = options.path;
-      this.#fixedName = null;
-    }
+    ({ root: this.#root, fixedName: this.#fixedName } = sourceTarget(options.path, dirname, basename));
   }
 
   async start(listener: SourceListener): Promise<void> {
@@ -119,6 +118,7 @@ export class FolderSource implements Source {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    clearTimeout(this.#afterEvent);
     for (const f of this.#followers) f.close();
     this.#followers.clear();
     await this.#closeWatcher();
@@ -326,8 +326,12 @@ export class FolderSource implements Source {
         path !== this.#root && stats?.isDirectory() !== true && !path.toLowerCase().endsWith('.m3u8') && (this.#followers.size === 0 || !GROWING_FILE.test(path)),
     });
     watcher.on('all', (_event, path: string) => {
-      if (path.toLowerCase().endsWith('.m3u8') || path === this.#root) this.#kick();
-      else for (const f of this.#followers) f.kick();
+      if (path.toLowerCase().endsWith('.m3u8') || path === this.#root) {
+        this.#kick();
+        clearTimeout(this.#afterEvent);
+        this.#afterEvent = setTimeout(() => this.#kick(), AFTER_EVENT_LOOK_MS);
+        this.#afterEvent.unref();
+      } else for (const f of this.#followers) f.kick();
     });
     watcher.on('error', (err) => {
       this.#log.debug({ err }, 'file watcher error; the safety-net check keeps going');

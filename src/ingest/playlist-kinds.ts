@@ -6,6 +6,19 @@ export const KIND_PROBE_BYTES = 64 * 1024;
 const MAX_REMEMBERED = 1000;
 
 /**
+ * What a source path names: a playlist (followed by name), or a folder whose
+ * newest playlist is followed (a folder, or ffmpeg's dash MPD: with
+ * hls_playlist=1 its master.m3u8 stands beside it). `folderOf` gives the
+ * path's folder in the source's own notation.
+ */
+export function sourceTarget(path: string, folderOf: (p: string) => string, nameOf: (p: string) => string): { root: string; fixedName: string | null } {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.m3u8')) return { root: folderOf(path), fixedName: nameOf(path) };
+  if (lower.endsWith('.mpd')) return { root: folderOf(path), fixedName: null };
+  return { root: path, fixedName: null };
+}
+
+/**
  * Which playlists in a folder are masters, and which media playlists they
  * name: in "follow the newest playlist" mode those are renditions, not
  * recordings of their own (ffmpeg's dash muxer rewrites media_N.m3u8 all the

@@ -10,10 +10,11 @@ import { NtStatus } from './smb/constants.js';
 import { classifyFailure, segmentFailure } from './smb/classify-failure.js';
 import { SmbStatusError } from './smb/errors.js';
 import type { FileMeta } from './smb/file-messages.js';
+import { fileTimeToMs, sameMeta } from './smb/file-meta.js';
 import { ShareConnection } from './smb/share-connection.js';
 import { SmbSourceStatus } from './smb/source-status.js';
 import { startFollow, type RunningFollow } from './file-follower.js';
-import { KIND_PROBE_BYTES, PlaylistKinds } from './playlist-kinds.js';
+import { KIND_PROBE_BYTES, PlaylistKinds, sourceTarget } from './playlist-kinds.js';
 import { smbFollowIo } from './smb/follow-io.js';
 import type { GrowthListener, Source, SourceListener, SourceStatus } from './source.js';
 
@@ -107,19 +108,12 @@ export class SmbSource implements Source {
     this.description = describeSourceSpec(options.spec);
     this.#log = options.logger.child({ source: this.description });
     this.#status = new SmbSourceStatus(this.#log, (s) => this.#listener?.onStatus(s));
-    const parts = options.spec.path.split('/').filter((p) => p !== '');
-    const last = parts.at(-1);
-    if (last !== undefined && last.toLowerCase().endsWith('.m3u8')) {
-      this.#fixedName = last;
-      this.#root = parts.slice(0, -1).join('/');
-    } else if (last !== undefined && last.toLowerCase().endsWith('.mpd')) {
-      // ffmpeg's dash muxer with hls_playlist=1 writes master.m3u8 beside the MPD: follow the folder.
-      this.#fixedName = null;
-      this.#root = parts.slice(0, -1).join('/');
-    } else {
-      this.#fixedName = null;
-      this.#root = parts.join('/');
-    }
+    const path = options.spec.path.split('/').filter((p) => p !== '').join('/');
+    ({ root: this.#root, fixedName: this.#fixedName } = sourceTarget(
+      path,
+      (p) => p.slice(0, Math.max(0, p.lastIndexOf('/'))),
+      (p) => p.slice(p.lastIndexOf('/') + 1),
+    ));
     this.#watcher = new ChangeWatcher({
       folder: this.#root,
       logger: this.#log,
@@ -385,18 +379,4 @@ export class SmbSource implements Source {
     return delay;
   }
 
-}
-
-function sameMeta(a: FileMeta, b: FileMeta): boolean {
-  return (
-    a.endOfFile === b.endOfFile &&
-    a.lastWriteTime === b.lastWriteTime &&
-    a.changeTime === b.changeTime &&
-    a.creationTime === b.creationTime
-  );
-}
-
-/** A FILETIME (100 ns since 1601-01-01) as ms since the Unix epoch. */
-function fileTimeToMs(t: bigint): number {
-  return Number(t / 10_000n) - 11_644_473_600_000;
 }

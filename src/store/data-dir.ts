@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -16,9 +16,9 @@ export const DATA_FOLDERS = {
   root: '',
   chat: 'chat',
   streams: 'streams',
-  // Named now for features to come, so that nothing else takes these names:
   /** Push ingest: one stream key per stream, `push-keys/NAME` (folder 0700, files 0600, like the admin token). */
   pushKeys: 'push-keys',
+  // Named now for features to come, so that nothing else takes these names:
   /** An uploaded offline slate and the media files derived from it. */
   offlineSlate: 'offline-slate',
 } as const;
@@ -45,6 +45,9 @@ export type DataFileName = keyof typeof DATA_FILES;
 
 /** What a stream keeps: `streams/NAME.json` (its sequence numbers). */
 const STREAM_STATE = { folder: DATA_FOLDERS.streams, suffix: '.json', mode: 0o644 } as const;
+
+/** A push stream's key: `push-keys/NAME`. */
+const PUSH_KEY = { folderMode: 0o700, mode: 0o600 } as const;
 
 /** A stream name, or NAME~N for the other renditions of a stream relayed from a master playlist. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}(~\d{1,3})?$/;
@@ -116,6 +119,15 @@ export class DataDir {
   streamState(stream: string): DataFile {
     if (!SAFE_NAME.test(stream)) throw new SharecastError(ErrorCode.Internal, `not a stream name: ${JSON.stringify(stream)}`);
     return new DataFile(join(this.root, STREAM_STATE.folder, `${stream}${STREAM_STATE.suffix}`), STREAM_STATE.mode);
+  }
+
+  /** `push-keys/NAME`, a push stream's key (0600), in a folder only sharecast's user may open (made 0700 here). */
+  async pushKey(stream: string): Promise<DataFile> {
+    if (!SAFE_NAME.test(stream) || stream.includes('~')) throw new SharecastError(ErrorCode.Internal, `not a stream name: ${JSON.stringify(stream)}`);
+    const dir = this.folder('pushKeys');
+    await mkdir(dir, { recursive: true, mode: PUSH_KEY.folderMode });
+    await chmod(dir, PUSH_KEY.folderMode);
+    return new DataFile(join(dir, stream), PUSH_KEY.mode);
   }
 
   /**

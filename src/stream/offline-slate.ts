@@ -2,7 +2,8 @@ import type { Logger } from '../log/logger.js';
 import { probeInit, probeTs, type StreamShape } from '../media/stream-probe.js';
 import type { StreamFiles } from './segment-store.js';
 import { pickSlate, type Slate, type SlateClip } from './slate.js';
-import { nextMsn, type SlateSegment, type Timeline } from './timeline.js';
+import { nextMsn, type Timeline } from './timeline.js';
+import { type SlateSegment } from './timeline-slate.js';
 
 export interface OfflineSlateOptions {
   files: StreamFiles;

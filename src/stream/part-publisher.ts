@@ -5,7 +5,8 @@ import { parseInit, type TrackInfo } from '../media/iso-bmff.js';
 import type { PublishedInit } from './init-sections.js';
 import { SegmentFollow } from './segment-follow.js';
 import { extensionOf, type GrowingSegment, type StoredBody, type StreamFiles } from './segment-store.js';
-import { appendPart, enableParts, nextMsn, pendingParts, type Timeline } from './timeline.js';
+import { appendSegment, nextMsn, type Timeline } from './timeline.js';
+import { appendPart, enableParts, pendingParts, setPreloadHint } from './timeline-parts.js';
 
 export interface PartPublisherOptions {
   files: StreamFiles;
@@ -18,19 +19,12 @@ export interface PartPublisherOptions {
   commit: (t: Timeline) => void;
   /** The segment before was skipped: the next starts after a discontinuity. */
   afterSkip: () => boolean;
-  /** A followed segment that was never completed became a segment of its public parts. */
-  publishClosedOut: (seg: ClosedOutSegment) => void;
+  /** The relay's window length (a closed-out segment goes through the timeline's window rules). */
+  windowSeconds: number;
+  /** A followed segment that was never completed became a segment of its public parts: what follows it is not continuous. */
+  onClosedOut: () => void;
   /** Whole chunks are joined into parts of at least this many seconds. Default 0.15. */
   minPartSeconds?: number;
-}
-
-/** The public parts of a segment that will never be completed, published as a segment of their own. */
-export interface ClosedOutSegment {
-  name: string;
-  duration: number;
-  parts: readonly PublishedPart[];
-  body: StoredBody;
-  mapName: string;
 }
 
 /** A followed segment the playlist now lists: what the republisher publishes for it. */
@@ -186,7 +180,19 @@ export class PartPublisher {
     const body = head.growing.complete(this.#o.now());
     const duration = parts.reduce((a, p) => a + p.duration, 0);
     this.#o.logger.info({ parts: parts.length, duration, reason }, 'a segment being written was never completed: its public parts are published as a segment');
-    this.#o.publishClosedOut({ name: head.growing.name, duration, parts, body, mapName: head.init.name });
+    const next = appendSegment(
+      t,
+      { name: head.growing.name, duration, discontinuity: false, mapName: head.init.name, parts, byteLength: body.bytes.byteLength, sourceTargetDuration: t.targetDuration, sourceVersion: t.version, independentSegments: t.independentSegments },
+      this.#o.now(),
+      { windowSeconds: this.#o.windowSeconds },
+    );
+    this.#o.commit(this.hintAfter(next, head.growing.name));
+    this.#o.onClosedOut();
+  }
+
+  /** With parts on, the next part to come is the first of the next segment (EXT-X-PRELOAD-HINT). */
+  hintAfter(t: Timeline, uri: string): Timeline {
+    return t.parts ? setPreloadHint(t, this.#o.files.partName(nextMsn(t), 0, extensionOf(uri, '.m4s'))) : t;
   }
 
   #progress(follow: SegmentFollow): void {

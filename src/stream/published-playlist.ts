@@ -5,7 +5,8 @@ import type { ChangeSignal } from './change-signal.js';
 import type { StoreEvent, StoredBody, StreamFiles } from './segment-store.js';
 import { servedPlaylist, type RenderedPlaylist } from './served-playlist.js';
 import type { SavedSequence } from './sequence-store.js';
-import { nextMsn, reportOf, servableNames, type Timeline } from './timeline.js';
+import { nextMsn, servableNames, type Timeline } from './timeline.js';
+import { reportOf } from './timeline-view.js';
 
 export type StreamEvent = { type: 'online' | 'offline'; stream: string; at: number };
 

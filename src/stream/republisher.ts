@@ -1,75 +1,22 @@
 import { ErrorCode, errorSummary, toSharecastError } from '../errors.js';
 import { parseAppended, type ParsedVersion } from '../hls/parse-appended.js';
-import type { RenditionReport, SourcePlaylist } from '../hls/playlist-model.js';
+import type { SourcePlaylist } from '../hls/playlist-model.js';
 import type { PlaylistSnapshot, Source, SourceStatus } from '../ingest/source.js';
-import type { Logger } from '../log/logger.js';
-import type { RelayMetrics } from '../metrics/relay-metrics.js';
-import type { ChangeSignal } from './change-signal.js';
 import { InitSections, type PublishedInit } from './init-sections.js';
 import { OfflineSlate } from './offline-slate.js';
-import { PartPublisher, type ClosedOutSegment } from './part-publisher.js';
-import { PublishedPlaylist, type PublishEvent, type StreamEvent } from './published-playlist.js';
+import { PartPublisher } from './part-publisher.js';
+import type { RepublisherOptions } from './republisher-options.js';
+import { PublishedPlaylist } from './published-playlist.js';
 import { readWithRetries } from './read-with-retries.js';
-import { extensionOf, type StoredBody, type StreamFiles } from './segment-store.js';
-import type { RenderedPlaylist } from './served-playlist.js';
-import type { SavedSequence } from './sequence-store.js';
-import type { Slate } from './slate.js';
+import { extensionOf, type StreamFiles } from './segment-store.js';
 import { newSourceTracker, planIngest, type IngestItem, type SourceTracker } from './source-tracker.js';
 import { SkippedSegments } from './skipped-segments.js';
 import { streamStatus, type StreamStatus } from './stream-status.js';
-import {
-  appendSegment,
-  appendSlate,
-  expireRetired,
-  goOffAir,
-  goOffline,
-  isEndDue,
-  isStale,
-  newTimeline,
-  nextMsn,
-  nextSlateDue,
-  offlineTimeoutSeconds,
-  setPreloadHint,
-  type Timeline,
-} from './timeline.js';
+import { appendSegment, expireRetired, goOffline, isStale, newTimeline, nextMsn, offlineTimeoutSeconds, type Timeline } from './timeline.js';
+import { appendSlate, goOffAir, isEndDue, nextSlateDue } from './timeline-slate.js';
 
 export type { PublishEvent, StreamEvent } from './published-playlist.js';
-
-export interface RepublisherOptions {
-  /** Name in logs, metrics and the sequence store: the stream's, or stream~N for its other renditions. */
-  name: string;
-  /** The stream's name in events. */
-  stream?: string;
-  /** The public name of this playlist under /hls/STREAM/ (index.m3u8, or media-N.m3u8 for a rendition of a master). */
-  file?: string;
-  /** Where the segments are read (and followed while they grow). */
-  source: Source;
-  /** The folder of this media playlist below the source's root ('' when it is the root's). */
-  dir?: string;
-  /** This playlist's public files (names, bodies, pinning), in the shared segment store. */
-  files: StreamFiles;
-  logger: Logger;
-  metrics: RelayMetrics;
-  windowSeconds: number;
-  offlineAfterSeconds: number;
-  /** Publish LL-HLS parts when the source writes segments chunk by chunk (default true). */
-  lowLatency?: boolean;
-  /** Woken at every change (held requests of the whole stream wait on it). */
-  changed?: ChangeSignal;
-  /** The other renditions' edges, for EXT-X-RENDITION-REPORT. */
-  reports?: () => RenditionReport[];
-  now?: () => number;
-  /** Where the sequence numbers outlive a restart of sharecast (data dir); none in unit tests. */
-  sequences?: { load(stream: string): SavedSequence | undefined; save(stream: string, seq: SavedSequence): void };
-  /** How often to check for going offline and for expired segments (ms). */
-  tickMs?: number;
-  /** Delays before each new read of a segment that failed (ms); default RETRY_DELAYS_MS. */
-  retryDelaysMs?: readonly number[];
-  /** The offline slate to go on with while OBS is away; none (or undefined): the playlist ends at the offline timeout. */
-  slate?: () => Slate | undefined;
-  /** A playlist that OBS left is ended (EXT-X-ENDLIST) after this many seconds of slate. Default 1800. */
-  endAfterSeconds?: number;
-}
+export type { RepublisherOptions } from './republisher-options.js';
 
 /**
  * Delays before the 2nd, 3rd and 4th read of a segment: on network shares a
@@ -147,18 +94,16 @@ export class Republisher {
       timeline: () => this.#out.timeline,
       commit: (t) => this.#out.commit(t),
       afterSkip: () => this.#skipped,
-      publishClosedOut: (seg) => this.#publishClosedOut(seg),
+      windowSeconds: this.#o.windowSeconds,
+      onClosedOut: () => {
+        this.#skipped = true;
+      },
     });
   }
 
   /** The public name of this playlist under /hls/STREAM/. */
   get file(): string {
     return this.#out.file;
-  }
-
-  /** Renames the playlist (a stream's only playlist becomes a rendition of a master). */
-  setFile(file: string): void {
-    this.#out.setFile(file);
   }
 
   /** Where this media playlist's segments are, below the source's root. */
@@ -185,24 +130,9 @@ export class Republisher {
     return this.#draining ?? Promise.resolve();
   }
 
-  /** Subscribe to online/offline changes. Returns the unsubscribe function. */
-  subscribe(listener: (e: StreamEvent) => void): () => void {
-    return this.#out.subscribe(listener);
-  }
-
-  /** Every change in what viewers can fetch: the current state first (every pinned body, then the playlist), then each change. */
-  observe(listener: (e: PublishEvent) => void): () => void {
-    return this.#out.observe(listener);
-  }
-
-  /** The current playlist, or undefined when there is nothing to play yet. No I/O, no rendering. */
-  playlist(): RenderedPlaylist | undefined {
-    return this.#out.playlist();
-  }
-
-  /** A segment, part or init section by its public name. No I/O. */
-  lookup(file: string): StoredBody | undefined {
-    return this.#out.lookup(file);
+  /** What viewers see of this playlist: its rendered forms, bodies, events (edge workers, online/offline). */
+  get published(): PublishedPlaylist {
+    return this.#out;
   }
 
   get timeline(): Timeline {
@@ -212,11 +142,6 @@ export class Republisher {
   /** OBS is sending (the playlist may stay open with the offline slate while it is not). */
   get online(): boolean {
     return this.#out.timeline.onAir;
-  }
-
-  /** This playlist as another rendition's EXT-X-RENDITION-REPORT. */
-  report(): RenditionReport {
-    return this.#out.report();
   }
 
   /**
@@ -258,7 +183,8 @@ export class Republisher {
       this.#out.commit(slateOn && this.#slate.canShow() ? goOffAir(this.#out.timeline, now) : goOffline(this.#out.timeline, now));
     }
     const due = slateOn ? nextSlateDue(this.#out.timeline) : null;
-    if (due !== null && now >= due) {
+    // A timer may fire a millisecond early: a slate segment due within 10 ms is due now.
+    if (due !== null && now >= due - 10) {
       this.#parts.closeOut('the stream went quiet');
       const seg = this.#slate.next(this.#out.timeline, now);
       if (seg) this.#out.commit(appendSlate(this.#out.timeline, seg, now, this.#o));
@@ -401,7 +327,7 @@ export class Republisher {
           "a segment is longer than the target duration: raising it (set OBS's keyframe interval to hls_time or less)",
         );
       }
-      this.#out.commit(this.#hintNextSegment(next, item.uri));
+      this.#out.commit(this.#parts.hintAfter(next, item.uri));
       if (init !== undefined) this.#lastIngested = { uri: item.uri, epoch: item.epoch, init };
       // Only what of the segment was public: what follows it is not continuous.
       if (grown?.duration !== undefined) return false;
@@ -416,25 +342,6 @@ export class Republisher {
       this.#skips.record(item.uri, e);
       return false;
     }
-  }
-
-  /** With parts on, the next part to come is the first of the next segment (EXT-X-PRELOAD-HINT). */
-  #hintNextSegment(t: Timeline, uri: string): Timeline {
-    return t.parts ? setPreloadHint(t, this.#files.partName(nextMsn(t), 0, extensionOf(uri, '.m4s'))) : t;
-  }
-
-  /** A segment that was being written when OBS went away: the parts of it that were public. */
-  #publishClosedOut(seg: ClosedOutSegment): void {
-    const t = this.#out.timeline;
-    const now = this.#o.now();
-    const next = appendSegment(
-      t,
-      { name: seg.name, duration: seg.duration, discontinuity: false, mapName: seg.mapName, parts: seg.parts, byteLength: seg.body.bytes.byteLength, sourceTargetDuration: t.targetDuration, sourceVersion: t.version, independentSegments: t.independentSegments },
-      now,
-      this.#o,
-    );
-    this.#out.commit(this.#hintNextSegment(next, seg.name));
-    this.#skipped = true;
   }
 
   /** The public init section for one of OBS's init files, read the first time it is used in this OBS run. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { PlaylistEdge } from '../hls/blocking-reload.js';
 import type { RenditionReport } from '../hls/playlist-model.js';
 import { renderMediaPlaylist } from '../hls/render-media-playlist.js';
-import { edgeOf, mediaPlaylistOf, type Timeline } from './timeline.js';
+import { type Timeline } from './timeline.js';
+import { edgeOf, mediaPlaylistOf } from './timeline-view.js';
 
 /** One playlist body as served: bytes and headers made once per change, never per request. */
 export interface PlaylistBody {

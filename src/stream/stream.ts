@@ -111,15 +111,15 @@ export class Stream {
 
   /** A playlist by its public name: index.m3u8 (the master, or the only media playlist) or media-N.m3u8. No I/O. */
   playlist(file: string = MAIN_PLAYLIST): RenderedPlaylist | undefined {
-    if (file === MAIN_PLAYLIST) return this.#master ? (this.main.playlist() ? this.#master.rendered : undefined) : this.main.playlist();
+    if (file === MAIN_PLAYLIST) return this.#master ? (this.main.published.playlist() ? this.#master.rendered : undefined) : this.main.published.playlist();
     if (!this.#master) return undefined;
-    return this.#renditions.find((r) => r.file === file)?.playlist();
+    return this.#renditions.find((r) => r.file === file)?.published.playlist();
   }
 
   /** A segment, part or init section by its public name, in any rendition. No I/O. */
   lookup(file: string): StoredBody | undefined {
     for (const r of this.#renditions) {
-      const b = r.lookup(file);
+      const b = r.published.lookup(file);
       if (b) return b;
     }
     return undefined;
@@ -129,7 +129,7 @@ export class Stream {
   preloadHints(): string[] {
     const hints: string[] = [];
     for (const r of this.#renditions) {
-      const h = r.playlist()?.preloadHint;
+      const h = r.published.playlist()?.preloadHint;
       if (h !== undefined) hints.push(h);
     }
     return hints;
@@ -165,7 +165,7 @@ export class Stream {
 
   /** Every change in what viewers can fetch (edge workers): the current state first, then each change. */
   observe(listener: (e: PublishEvent) => void): () => void {
-    const offs = this.#renditions.map((r) => r.observe(listener));
+    const offs = this.#renditions.map((r) => r.published.observe(listener));
     if (this.#master) listener({ type: 'playlist', stream: this.name, file: MAIN_PLAYLIST, playlist: this.#master.rendered });
     this.#observers.add(listener);
     return () => {
@@ -195,7 +195,7 @@ export class Stream {
       windowSeconds: o.windowSeconds,
       offlineAfterSeconds: o.offlineAfterSeconds,
       changed: this.#changed,
-      reports: (): RenditionReport[] => (this.#master ? this.#renditions.filter((other) => other !== r).map((other) => other.report()) : []),
+      reports: (): RenditionReport[] => (this.#master ? this.#renditions.filter((other) => other !== r).map((other) => other.published.report()) : []),
       ...(o.lowLatency !== undefined ? { lowLatency: o.lowLatency } : {}),
       ...(o.slate ? { slate: o.slate } : {}),
       ...(o.endAfterSeconds !== undefined ? { endAfterSeconds: o.endAfterSeconds } : {}),
@@ -204,8 +204,8 @@ export class Stream {
       ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
     });
     this.#renditions[index] = r;
-    if (index === 0) r.subscribe((e) => this.#listeners.forEach((l) => l(e)));
-    for (const l of this.#observers) r.observe(l);
+    if (index === 0) r.published.subscribe((e) => this.#listeners.forEach((l) => l(e)));
+    for (const l of this.#observers) r.published.observe(l);
     if (this.#started) r.start();
     return r;
   }
@@ -257,7 +257,7 @@ export class Stream {
     for (const [index, name] of this.#sourceNames.entries()) {
       const r = this.#renditions[index] as Republisher;
       r.setDir(name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '');
-      if (r.file === MAIN_PLAYLIST) r.setFile(renditionFile(index));
+      if (r.file === MAIN_PLAYLIST) r.published.setFile(renditionFile(index));
     }
     const text = renderMaster(master, names);
     const body = Buffer.from(text, 'utf8');

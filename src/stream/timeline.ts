@@ -1,5 +1,4 @@
-import type { PlaylistEdge } from '../hls/blocking-reload.js';
-import type { LowLatency, MediaPlaylist, PendingSegment, PublishedPart, PublishedSegment, RenditionReport } from '../hls/playlist-model.js';
+import type { PendingSegment, PublishedPart, PublishedSegment } from '../hls/playlist-model.js';
 
 /**
  * The relay's own live playlist, as data. Every change is a pure function
@@ -146,74 +145,6 @@ export function appendSegment(t0: Timeline, seg: NewSegment, now: number, opts: 
   return trimWindow(next, now, opts);
 }
 
-/** An offline slate segment: what the playlist goes on with while OBS is away (see nextSlateDue). */
-export interface SlateSegment {
-  name: string;
-  duration: number;
-  /** The slate's own init section (fMP4). */
-  mapName?: string;
-  byteLength: number;
-}
-
-/**
- * Adds an offline slate segment to an open playlist while OBS is away. The
- * first one of a run follows a discontinuity (and the real stream follows
- * one again when it comes back). The target duration stays; onAir does not
- * change. Parts being written are dropped (their segment will never come).
- */
-export function appendSlate(t: Timeline, seg: SlateSegment, now: number, opts: WindowOptions): Timeline {
-  if (!t.live) throw new Error('a slate segment after EXT-X-ENDLIST');
-  const last = t.segments.at(-1);
-  const published: PublishedSegment = {
-    msn: nextMsn(t),
-    name: seg.name,
-    duration: seg.duration,
-    discontinuity: last?.slate !== true,
-    byteLength: seg.byteLength,
-    publishedAt: now,
-    slate: true,
-  };
-  if (seg.mapName !== undefined) published.mapName = seg.mapName;
-  const next: Timeline = {
-    ...t,
-    targetDuration: Math.max(t.targetDuration, Math.round(seg.duration), 1),
-    segments: [...t.segments, published],
-    version: Math.max(t.version, seg.mapName !== undefined ? 6 : 3),
-    lastSegmentAt: now,
-    parts: t.parts && { ...t.parts, pending: null, preloadHint: null },
-  };
-  return trimWindow(next, now, opts);
-}
-
-export interface SlateOptions {
-  /** The slate starts after this many target durations without a segment (RFC 8216: a new one within 1.5 x). */
-  slateAfterTargetDurations?: number;
-}
-
-/**
- * When the next slate segment is due (ms since the epoch), or null while
- * none is: the playlist must be open and OBS quiet. The first is due 1.5
- * target durations after the last of OBS's segments or parts; each next one
- * when the one before has played.
- */
-export function nextSlateDue(t: Timeline, o: SlateOptions = {}): number | null {
-  const last = t.segments.at(-1);
-  if (!t.live || !last || t.lastSegmentAt === null) return null;
-  if (last.slate) return t.lastSegmentAt + last.duration * 1000;
-  const quietSince = Math.max(t.lastMediaAt ?? -Infinity, t.parts?.lastPartAt ?? -Infinity, t.lastSegmentAt);
-  return quietSince + (o.slateAfterTargetDurations ?? 1.5) * t.targetDuration * 1000;
-}
-
-/** OBS went away (it ended its playlist, or went quiet past the offline timeout): offline, with the playlist left open. */
-export function goOffAir(t: Timeline, now: number): Timeline {
-  return t.onAir ? { ...t, onAir: false, since: now } : t;
-}
-
-/** Whether a playlist that OBS left has been open for `endAfterSeconds` since: then it is ended (ENDLIST). */
-export function isEndDue(t: Timeline, now: number, endAfterSeconds: number): boolean {
-  return t.live && !t.onAir && now - t.since >= endAfterSeconds * 1000;
-}
-
 /**
  * Whether the next segment starts a new presentation: the playlist was ended
  * (EXT-X-ENDLIST), which is never taken back (RFC 8216 6.2.1). The old
@@ -231,7 +162,7 @@ export function startsNewPresentation(t: Timeline): boolean {
  * period), the media and discontinuity sequences move on past them, and the
  * target duration is free to be set again by the first new segment.
  */
-function drain(t: Timeline, now: number): Timeline {
+export function drain(t: Timeline, now: number): Timeline {
   const longest = Math.max(t.longestPlaylistSeconds, windowSeconds(t));
   return {
     ...t,
@@ -251,7 +182,7 @@ function drain(t: Timeline, now: number): Timeline {
  * with a media sequence above 0 is a restart of sharecast itself, which
  * breaks the timestamps.
  */
-function leadingDiscontinuity(t: Timeline, requested: boolean): boolean {
+export function leadingDiscontinuity(t: Timeline, requested: boolean): boolean {
   if (t.segments.length === 0 && t.retired.length === 0) return t.mediaSequence > 0;
   return requested || !t.live || t.segments.at(-1)?.slate === true;
 }
@@ -331,90 +262,4 @@ export function servableNames(t: Timeline): string[] {
     names.push(s.name);
   }
   return names;
-}
-
-/** Turns on LL-HLS parts with this PART-TARGET (seconds). The target never changes after. */
-export function enableParts(t: Timeline, partTarget: number): Timeline {
-  if (t.parts) return t;
-  return { ...t, parts: { partTarget, pending: null, preloadHint: null, lastPartAt: null } };
-}
-
-/**
- * Adds a part of the segment being written (the one that will get the next
- * media sequence number). `preloadHint` names the part after it. The first
- * part carries the segment's discontinuity and init section.
- */
-export function appendPart(t0: Timeline, part: PublishedPart, o: { discontinuity: boolean; mapName?: string; preloadHint: string | null }, now: number): Timeline {
-  if (!t0.parts) throw new Error('parts are not enabled');
-  const t = startsNewPresentation(t0) ? drain(t0, now) : t0;
-  if (!t.parts) throw new Error('parts are not enabled');
-  const msn = nextMsn(t);
-  const prev = t.parts.pending?.msn === msn ? t.parts.pending : null;
-  const pending: PendingSegment = prev
-    ? { ...prev, parts: [...prev.parts, part] }
-    : { msn, parts: [part], discontinuity: leadingDiscontinuity(t, o.discontinuity), ...(o.mapName !== undefined ? { mapName: o.mapName } : {}) };
-  return { ...t, live: true, onAir: true, since: t.onAir ? t.since : now, parts: { ...t.parts, pending, preloadHint: o.preloadHint, lastPartAt: now } };
-}
-
-/** Names the next part (EXT-X-PRELOAD-HINT), or none. */
-export function setPreloadHint(t: Timeline, hint: string | null): Timeline {
-  if (!t.parts || t.parts.preloadHint === hint) return t;
-  return { ...t, parts: { ...t.parts, preloadHint: hint } };
-}
-
-/** The parts of the segment being written that are public, in order (empty without parts). */
-export function pendingParts(t: Timeline): readonly PublishedPart[] {
-  const p = t.parts?.pending;
-  return p && p.msn === nextMsn(t) ? p.parts : [];
-}
-
-/** Where this timeline's live edge stands, for blocking reloads and rendition reports. */
-export function edgeOf(t: Timeline): PlaylistEdge {
-  return {
-    lastMsn: t.mediaSequence + t.segments.length - 1,
-    lastSegmentParts: t.segments.at(-1)?.parts?.length ?? 0,
-    partsInProgress: pendingParts(t).length,
-    endList: !t.live,
-    canBlockReload: t.parts !== null,
-  };
-}
-
-/** This timeline as another rendition's EXT-X-RENDITION-REPORT (RFC 8216bis 4.4.5.4). */
-export function reportOf(t: Timeline, uri: string): RenditionReport {
-  const e = edgeOf(t);
-  if (e.partsInProgress > 0) return { uri, lastMsn: e.lastMsn + 1, lastPart: e.partsInProgress - 1 };
-  return e.lastSegmentParts > 0 ? { uri, lastMsn: e.lastMsn, lastPart: e.lastSegmentParts - 1 } : { uri, lastMsn: e.lastMsn };
-}
-
-/**
- * Parts are listed for the last two complete segments and the one being
- * written, as gohlslib does: well inside RFC 8216bis 6.2.2's three target
- * durations, however long the segments are.
- */
-const PART_SEGMENTS = 2;
-
-/** The playlist viewers get from this timeline; `reports` are the other renditions' edges. */
-export function mediaPlaylistOf(t: Timeline, reports: readonly RenditionReport[] = []): MediaPlaylist {
-  const p: MediaPlaylist = {
-    version: t.version,
-    targetDuration: t.targetDuration,
-    mediaSequence: t.mediaSequence,
-    discontinuitySequence: t.discontinuitySequence,
-    independentSegments: t.independentSegments,
-    segments: t.segments,
-    endList: !t.live,
-  };
-  if (t.parts) {
-    const ll: LowLatency = {
-      partTarget: t.parts.partTarget,
-      partHoldBack: 3 * t.parts.partTarget,
-      canSkipUntil: 6 * t.targetDuration,
-      partSegments: PART_SEGMENTS,
-      pending: t.parts.pending && t.parts.pending.msn === nextMsn(t) ? t.parts.pending : null,
-      preloadHint: t.parts.preloadHint,
-      renditionReports: reports,
-    };
-    p.lowLatency = ll;
-  }
-  return p;
 }

@@ -73,3 +73,74 @@ export function videoTime(page: Page, selector = 'video'): Promise<number> {
     return v.currentTime;
   }, selector);
 }
+
+/**
+ * Installed before a page's scripts run (page.addInitScript): records every
+ * SourceBuffer the page creates (with its MIME type) and the hls.js instance
+ * the page's player announces (the 'player-hls' event), so a test can read
+ * the buffered ranges per type and the player's settings. A plain string: a
+ * function would be rewritten by the TypeScript loader with helpers the page
+ * does not have.
+ */
+export const MEDIA_PROBE_SCRIPT = `(() => {
+  const probe = { sourceBuffers: [], hls: null, stalls: 0 };
+  window.__mediaProbe = probe;
+  const add = MediaSource.prototype.addSourceBuffer;
+  MediaSource.prototype.addSourceBuffer = function (type) {
+    const sb = add.call(this, type);
+    probe.sourceBuffers.push({ type, sb });
+    return sb;
+  };
+  document.addEventListener('player-hls', (e) => {
+    probe.hls = e.detail.hls;
+    probe.hls.on('hlsError', (_name, data) => { if (data.details === 'bufferStalledError') probe.stalls += 1; });
+  }, true);
+})()`;
+
+export interface MediaState {
+  /** The <video>'s position, -1 when hidden. */
+  currentTime: number;
+  /** End of the last buffered range of each live SourceBuffer, by MIME type ('video/mp4;codecs=…'). */
+  buffered: Array<{ type: string; end: number }>;
+  /** What the page's player says and what hls.js uses, null without hls.js. */
+  player: {
+    lowLatency: string | undefined;
+    lowLatencyMode: boolean;
+    targetLatency: number | null;
+    latency: number;
+    partHoldBack: number;
+    targetDuration: number;
+    hasParts: boolean;
+    /** Keys of the config the page gave to hls.js. */
+    userConfigKeys: string[];
+    stalls: number;
+  } | null;
+}
+
+/** Reads what MEDIA_PROBE_SCRIPT recorded. */
+export function mediaState(page: Page): Promise<MediaState> {
+  return page.evaluate(`(() => {
+    const probe = window.__mediaProbe;
+    const video = document.querySelector('video');
+    const live = probe.sourceBuffers.filter((s) => { try { return s.sb.buffered !== undefined; } catch { return false; } });
+    const buffered = live.map((s) => ({ type: s.type, end: s.sb.buffered.length ? s.sb.buffered.end(s.sb.buffered.length - 1) : 0 }));
+    const hls = probe.hls;
+    const d = hls && hls.latestLevelDetails;
+    const root = document.querySelector('[data-player]');
+    return {
+      currentTime: video && !video.hidden ? video.currentTime : -1,
+      buffered,
+      player: hls ? {
+        lowLatency: root ? root.dataset.lowLatency : undefined,
+        lowLatencyMode: hls.config.lowLatencyMode,
+        targetLatency: hls.targetLatency,
+        latency: hls.latency,
+        partHoldBack: d ? d.partHoldBack : 0,
+        targetDuration: d ? d.targetduration : 0,
+        hasParts: Boolean(d && d.partList && d.partList.length),
+        userConfigKeys: Object.keys(hls.userConfig),
+        stalls: probe.stalls,
+      } : null,
+    };
+  })()`);
+}

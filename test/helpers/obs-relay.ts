@@ -1,6 +1,6 @@
 import { startObs, type Obs } from './ffmpeg.js';
 import { startRelay, type Relay } from './relay.js';
-import { RelayWatcher } from './relay-watcher.js';
+import { RelayWatcher, type WatcherOptions } from './relay-watcher.js';
 import { waitFor } from './wait.js';
 
 /** ffmpeg writing HLS into a folder as OBS would, sharecast relaying it, and a viewer watching the relay. */
@@ -13,10 +13,10 @@ export interface ObsRelay {
 }
 
 /** Starts all three and waits until the relay's playlist holds 4 segments. `relayArgs` name the source. */
-export async function startObsRelay(dir: string, relayArgs: string[]): Promise<ObsRelay> {
+export async function startObsRelay(dir: string, relayArgs: string[], watch: WatcherOptions = {}): Promise<ObsRelay> {
   const obs = startObs({ dir, playlist: 'stream.m3u8', hlsTime: 1, listSize: 6 });
   const relay = await startRelay(relayArgs);
-  const watcher = new RelayWatcher(relay).start(100);
+  const watcher = new RelayWatcher(relay, 'live', watch).start(100);
   const stop = async (): Promise<void> => {
     await watcher.stop();
     await obs.kill();

@@ -1,6 +1,9 @@
-// The admin page (/admin): title, offline image, chat moderation.
+// The admin page (/admin): title, offline image, chat moderation, and the OBS
+// settings for push streams (with their keys, which only this page shows).
 // Talks to /api/admin/* with "Authorization: Bearer <token>"; the token stays
 // in this browser (session storage, or local storage when "remember" is ticked).
+
+import { pushPanel } from './admin-push.js';
 
 const TOKEN_KEY = 'sharecast.adminToken';
 const REFRESH_MS = 3000;
@@ -30,6 +33,10 @@ const chatResult = $('[data-admin-chat-result]');
 const messagesList = $('[data-admin-messages]');
 const viewersList = $('[data-admin-viewers]');
 const bansList = $('[data-admin-bans]');
+const pushSection = $('[data-admin-push]');
+const pushStreams = $('[data-admin-push-streams]');
+const pushResult = $('[data-admin-push-result]');
+const renderPush = pushPanel({ section: pushSection, container: pushStreams, button, act: (fn) => act(pushResult, fn) });
 
 let token = readToken();
 let refreshTimer = 0;
@@ -265,11 +272,12 @@ async function refresh() {
   clearTimeout(refreshTimer);
   if (!token) return;
   try {
-    const [status, chat, viewers, bans] = await Promise.all([
+    const [status, chat, viewers, bans, push] = await Promise.all([
       publicJson('/api/status'),
       publicJson('/api/chat'),
       publicJson('/api/viewers'),
       api('GET', '/api/admin/chat/bans'),
+      api('GET', '/api/admin/push'),
     ]);
     badge.dataset.state = status.online ? 'live' : 'offline';
     badge.textContent = status.online ? 'Live' : 'Offline';
@@ -281,6 +289,7 @@ async function refresh() {
     renderMessages(chat.messages ?? []);
     renderViewers(viewers.viewers ?? []);
     renderBans(bans.bans ?? []);
+    renderPush(push.streams ?? []);
   } catch (err) {
     if (err instanceof Unauthorized) {
       signOut('The token was refused. Sign in again.');

@@ -13,6 +13,8 @@ const player = new LivePlayer(/** @type {HTMLElement} */ (document.querySelector
   onPlaylistUrl: () => showLink(),
 });
 const state = new PageState({ player });
+// The playlist first: the video need not wait for the status or the chat socket.
+player.load();
 
 // Status: WebSocket frames when connected, and polling (fast while the socket is down).
 const poller = new StatusPoller({ onStatus: (s, at) => state.applyStatus(s, at), intervalMs: 3000 });

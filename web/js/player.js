@@ -7,28 +7,13 @@
 // hls.js to notice a comeback: whoever owns the player calls setOnline() from
 // the server's status (WebSocket frames or GET /api/status), and the player
 // builds a fresh hls.js instance each time the stream goes live.
-import Hls from '/vendor/hls.light.min.mjs';
-
-/**
- * Tuned for low delay on a live stream. Change these to taste:
- * the delay is about liveSyncDurationCount × the segment length (OBS's
- * hls_time), plus the time the relay takes to notice a new segment.
- */
-export const HLS_CONFIG = {
-  workerPath: '/vendor/hls.worker.js',
-  // Start this many segment durations behind the live edge (hls.js default: 3).
-  liveSyncDurationCount: 2.5,
-  // Further behind than this many segment durations: jump forward.
-  liveMaxLatencyDurationCount: 6,
-  // Behind the target: catch up by playing up to 10 % faster (1 = off).
-  maxLiveSyncPlaybackRate: 1.1,
-  // Each stall moves the target back by this many seconds (fewer stalls on a slow line).
-  liveSyncOnStallIncrease: 1,
-  // Keep little video behind the playhead and not much ahead: a live page needs neither.
-  backBufferLength: 10,
-  maxBufferLength: 12,
-  // 5xx and timeouts are retried by hls.js itself; a 404 is not (the page handles that).
-};
+//
+// The page calls load() at once, before any status has arrived: the playlist
+// and the first parts load in parallel with the status and the chat socket.
+// A live playlist starts playback by itself; an ended one (the stream is
+// offline) waits, hidden, for the status to say so.
+import Hls from '/vendor/hls.min.mjs';
+import { CLASSIC_TUNING, HLS_CONFIG, LOW_LATENCY_JUMP_CUSHION_S, LOW_LATENCY_MAX_BEHIND_S, tuneFor } from './player-tuning.js';
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10000;
@@ -59,6 +44,8 @@ export class LivePlayer {
     /** @type {'unknown'|'offline'|'starting'|'live'|'draining'} */
     this.mode = 'unknown';
     this.online = false;
+    /** Whether the video is shown and asked to play (the status or a live playlist said so). */
+    this.revealed = false;
     /** @type {Hls|null} */
     this.hls = null;
     this.native = false;
@@ -69,6 +56,8 @@ export class LivePlayer {
     this.wasLive = false;
     this.drainMaxMs = DRAIN_DEFAULT_MAX_MS;
 
+    // The player decides when to play: an early load of an ended playlist must not start by itself.
+    this.video.autoplay = false;
     this.video.addEventListener('playing', () => {
       this.retries = 0;
       this.#say('');
@@ -83,14 +72,27 @@ export class LivePlayer {
       void this.#play();
       this.video.focus();
     });
-    setInterval(() => this.#reportLatency(), 1000);
+    setInterval(() => {
+      this.#reportLatency();
+      this.#keepUp();
+    }, 1000);
   }
 
-  /** The main stream's playlist (from the status); takes effect at the next start. */
+  /**
+   * Starts loading the stream now, before the status is known: the first
+   * frame need not wait for /api/status or the WebSocket. Plays as soon as
+   * the playlist turns out to be live, or when setOnline(true) comes.
+   */
+  load() {
+    if (this.mode === 'unknown') this.#start();
+  }
+
+  /** The main stream's playlist (from the status): a load already under way with another URL starts over. */
   setPlaylistUrl(url) {
     if (!url || url === this.playlistUrl) return;
     this.playlistUrl = url;
     this.onPlaylistUrl(url);
+    if (this.mode === 'live' || this.mode === 'starting') this.#start();
   }
 
   /** The server's offline timeout (status: streams.NAME.offlineAfterSeconds). */
@@ -104,9 +106,11 @@ export class LivePlayer {
     this.online = online;
     if (online) {
       if (this.mode === 'unknown' || this.mode === 'offline' || this.mode === 'draining') this.#start();
+      else if (this.mode === 'live') this.#reveal();
       return;
     }
-    if (this.mode === 'unknown') {
+    if (this.mode === 'unknown' || (this.mode === 'live' && !this.revealed)) {
+      // Nothing shown yet (an early load of an ended playlist): straight to the offline image.
       this.#showOffline();
     } else if (was || this.mode === 'starting' || this.mode === 'live') {
       this.#drainThenOffline();
@@ -119,36 +123,51 @@ export class LivePlayer {
     this.#teardown();
     clearTimeout(this.retryTimer);
     this.mode = 'starting';
-    this.offline.hidden = true;
-    this.video.hidden = false;
+    this.revealed = false;
+    delete this.root.dataset.lowLatency;
     // A fresh URL per start: a browser cache can never hand back the ended playlist of the last session.
     const url = `${this.playlistUrl}${this.playlistUrl.includes('?') ? '&' : '?'}start=${Date.now().toString(36)}`;
 
     if (Hls.isSupported()) {
       // Checked first: desktop Chromium answers "maybe" for native HLS but cannot play it.
       const hls = new Hls(HLS_CONFIG);
+      // Classic values until the first playlist says otherwise (they are never in the constructor's config).
+      Object.assign(hls.config, CLASSIC_TUNING);
       this.hls = hls;
       hls.on(Hls.Events.ERROR, (_event, data) => this.#onHlsError(hls, data));
-      hls.on(Hls.Events.MANIFEST_PARSED, () => void this.#play());
+      hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => this.#onLevelLoaded(hls, data.details));
       hls.attachMedia(this.video);
       hls.loadSource(url);
+      // For tests and benches: the hls.js instance behind this player.
+      this.root.dispatchEvent(new CustomEvent('player-hls', { detail: { hls } }));
     } else if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
       this.native = true;
       this.video.src = url;
-      void this.#play();
+      // Native playback tells nothing about the playlist: the status decides.
+      if (this.online) this.#reveal();
     } else {
       this.mode = 'offline';
       this.video.hidden = true;
       this.#say('This browser cannot play the stream here. Use the link below with VLC or mpv.');
       return;
     }
-    this.wasLive = true;
     this.mode = 'live';
+    if (this.online) this.#reveal();
+  }
+
+  /** Shows the video and plays it (once per start). */
+  #reveal() {
+    if (this.revealed || this.mode !== 'live') return;
+    this.revealed = true;
+    this.wasLive = true;
+    this.offline.hidden = true;
+    this.video.hidden = false;
+    void this.#play();
   }
 
   #drainThenOffline() {
     const ahead = this.#bufferedAhead();
-    if (this.mode === 'live' && !this.video.paused && ahead > 0.5) {
+    if (this.mode === 'live' && this.revealed && !this.video.paused && ahead > 0.5) {
       // Let the last seconds (the streamer's goodbye) play out; 'ended' or the timer ends it.
       this.mode = 'draining';
       clearTimeout(this.drainTimer);
@@ -164,6 +183,7 @@ export class LivePlayer {
     this.#teardown();
     clearTimeout(this.retryTimer);
     this.mode = 'offline';
+    this.revealed = false;
     this.video.hidden = true;
     this.offline.hidden = false;
     this.#say('');
@@ -206,6 +226,14 @@ export class LivePlayer {
 
   // ---- events ----
 
+  #onLevelLoaded(hls, details) {
+    if (hls !== this.hls) return;
+    const lowLatency = tuneFor(hls.config, details);
+    this.root.dataset.lowLatency = lowLatency ? 'yes' : 'no';
+    // A live playlist is news enough that the stream is on: no need to wait for the status.
+    if (details.live) this.#reveal();
+  }
+
   #onHlsError(hls, data) {
     if (hls !== this.hls || !data.fatal) return;
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR && Date.now() - this.mediaErrorRecoveredAt > 10000) {
@@ -224,7 +252,7 @@ export class LivePlayer {
   #onEnded() {
     if (this.mode === 'draining') {
       this.#showOffline();
-    } else if (this.mode === 'live') {
+    } else if (this.mode === 'live' && this.revealed) {
       // The playlist ended although the last status said live: the stream restarted
       // quicker than we polled, or the status is stale. Start over if it is live.
       this.#retrySoon('stream restarted');
@@ -258,8 +286,23 @@ export class LivePlayer {
     this.unmute.hidden = !(this.video.muted && !this.video.hidden && this.mode !== 'offline');
   }
 
+  /**
+   * LL-HLS only: far behind the target while playing, jump forward within
+   * what is buffered (the jump never waits for data), keeping a cushion ahead
+   * from which hls.js closes the rest by playing a little faster.
+   */
+  #keepUp() {
+    const hls = this.hls;
+    if (!hls || this.mode !== 'live' || this.root.dataset.lowLatency !== 'yes' || this.video.paused || this.video.seeking) return;
+    const target = hls.targetLatency;
+    if (target === null || !(hls.latency > target + LOW_LATENCY_MAX_BEHIND_S)) return;
+    const now = this.video.currentTime;
+    const to = now + this.#bufferedAhead() - LOW_LATENCY_JUMP_CUSHION_S;
+    if (to > now + 0.5) this.video.currentTime = to;
+  }
+
   #reportLatency() {
-    if (this.mode !== 'live' || !this.hls) return;
+    if (this.mode !== 'live' || !this.hls || !this.revealed) return;
     const latency = this.hls.latency;
     this.onLatency(Number.isFinite(latency) && latency > 0 ? latency : null);
   }

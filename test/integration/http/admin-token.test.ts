@@ -2,24 +2,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { resolveAdminToken } from '../../../src/http/admin-token.js';
 import { DATA_FILES, DataDir } from '../../../src/store/data-dir.js';
-import { createLogger } from '../../../src/log/logger.js';
+import { capturingLogger } from '../../fakes/capturing-logger.js';
 import { makeDataDir, removeDataDir } from '../../helpers/chat-server.js';
-
-/** A logger whose lines are captured as pino writes them (synchronously: nothing to wait for before reading). */
-function capturingLogger() {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination, pretty: false }), text: () => chunks.join('') };
-}
 
 describe('admin token resolution', () => {
   const dirs: string[] = [];

@@ -6,22 +6,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSyn
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { rawGet } from '../../helpers/raw-get.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
-
-/** node:http, not fetch: fetch decompresses on its own and adds Cache-Control to conditional requests. */
-function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
 
 const PAGES = ['/', '/embed/video', '/embed/video/', '/embed/chat', '/embed/chat/', '/admin', '/admin/'];
 
@@ -63,7 +51,7 @@ describe('web pages', () => {
         await res.arrayBuffer();
       }
     }
-    for (const must of ['/vendor/hls.light.min.mjs', '/js/player.js', '/js/chat-client.js', '/css/site.css', '/offline-image']) {
+    for (const must of ['/vendor/hls.min.mjs', '/js/player.js', '/js/chat-client.js', '/css/site.css', '/offline-image']) {
       assert.ok(checked.has(must), `${must} is not referenced by any page`);
     }
   });
@@ -71,22 +59,25 @@ describe('web pages', () => {
   test('hls.js comes from node_modules, byte for byte (gzipped when asked); nothing else there is reachable', async () => {
     const require = createRequire(import.meta.url);
     const dist = join(dirname(require.resolve('hls.js/package.json')), 'dist');
-    const original = readFileSync(join(dist, 'hls.light.min.mjs'));
-    const plain = await rawGet(relay.port, '/vendor/hls.light.min.mjs', { 'Accept-Encoding': 'identity' });
+    const original = readFileSync(join(dist, 'hls.min.mjs'));
+    const plain = await rawGet(relay.port, '/vendor/hls.min.mjs', { 'Accept-Encoding': 'identity' });
     assert.equal(plain.status, 200);
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.match(String(plain.headers['content-type']), /^text\/javascript/);
     assert.deepEqual(plain.body, original);
-    const zipped = await rawGet(relay.port, '/vendor/hls.light.min.mjs', { 'Accept-Encoding': 'gzip, deflate' });
+    const zipped = await rawGet(relay.port, '/vendor/hls.min.mjs', { 'Accept-Encoding': 'gzip, deflate' });
     assert.equal(zipped.headers['content-encoding'], 'gzip');
     assert.ok(zipped.body.byteLength < original.byteLength / 2);
     assert.deepEqual(gunzipSync(zipped.body), original);
     assert.notEqual(zipped.headers['etag'], plain.headers['etag']);
-    const again = await rawGet(relay.port, '/vendor/hls.light.min.mjs', { 'Accept-Encoding': 'gzip', 'If-None-Match': String(zipped.headers['etag']) });
+    const again = await rawGet(relay.port, '/vendor/hls.min.mjs', { 'Accept-Encoding': 'gzip', 'If-None-Match': String(zipped.headers['etag']) });
     assert.equal(again.status, 304);
     const worker = await relay.get('/vendor/hls.worker.js');
     assert.deepEqual(Buffer.from(await worker.arrayBuffer()), readFileSync(join(dist, 'hls.worker.js')));
-    for (const path of ['/vendor/hls.js', '/vendor/hls.min.mjs', '/vendor/../package.json', '/vendor/%2e%2e/package.json', '/vendor/', '/vendor/constructor', '/vendor/__proto__', '/node_modules/hls.js/package.json']) {
+    // The light build the page used before stays, for a streamer's own copy of web/ (--web).
+    const light = await relay.get('/vendor/hls.light.min.mjs');
+    assert.deepEqual(Buffer.from(await light.arrayBuffer()), readFileSync(join(dist, 'hls.light.min.mjs')));
+    for (const path of ['/vendor/hls.js', '/vendor/hls.light.mjs', '/vendor/../package.json', '/vendor/%2e%2e/package.json', '/vendor/', '/vendor/constructor', '/vendor/__proto__', '/node_modules/hls.js/package.json']) {
       const r = await relay.get(path);
       assert.equal(r.status, 404, path);
       await r.arrayBuffer();

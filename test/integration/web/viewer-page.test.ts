@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, openPage, screenshot, videoTime, type WatchedPage } from '../../helpers/browser.js';
+import { launchChromium, MEDIA_PROBE_SCRIPT, mediaState, openPage, screenshot, videoTime, type WatchedPage } from '../../helpers/browser.js';
 import { requireFfmpeg, startObs, type Obs, type ObsOptions } from '../../helpers/ffmpeg.js';
 import { startRelay, type Relay } from '../../helpers/relay.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
@@ -71,6 +71,7 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
   const newViewer = async (path = '/', options: Parameters<Browser['newContext']>[0] = {}): Promise<WatchedPage> => {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 720 }, ...options });
     contexts.push(context);
+    await context.addInitScript(MEDIA_PROBE_SCRIPT);
     const w = await openPage(context, `${relay!.url}${path}`);
     watched.push(w);
     return w;
@@ -109,6 +110,13 @@ describe('viewer page in Chromium', { concurrency: false }, () => {
     const usesHlsJs = await page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).src.startsWith('blob:'));
     assert.ok(usesHlsJs, 'the video is fed through Media Source Extensions by hls.js');
     assert.ok(page.workers().some((w) => w.url().endsWith('/vendor/hls.worker.js')), 'hls.js transmuxes in its web worker, off the page\'s thread');
+    // A classic stream (whole segments, no parts) keeps the classic settings: 2.5 segments behind the edge.
+    const { player } = await mediaState(page);
+    assert.equal(player?.lowLatency, 'no');
+    assert.equal(player?.hasParts, false);
+    assert.ok(player && player.targetLatency !== null, 'hls.js has a target latency');
+    assert.ok(player.targetLatency >= 2.5 * player.targetDuration - 1e-9 && player.targetLatency <= 3.5 * player.targetDuration + 1e-9,
+      `target ${player.targetLatency} s for ${player.targetDuration} s segments`);
     const link = await page.getAttribute('[data-bind="playlist-link"]', 'href');
     assert.equal(link, `${relay!.url}/hls/live/index.m3u8`);
     console.log(`live page screenshot: ${await screenshot(page, 'viewer-page-live')}`);

@@ -216,7 +216,7 @@ describe('loadConfig: a bad value gives one line naming the key, the value and w
   });
 
   it('a bad source URI', () => {
-    assertInvalid(() => load(['--source', 'http://cdn/live.m3u8']), ['sources', '"http://cdn/live.m3u8"', 'flag --source', 'use a path, file://, smb:// or demo']);
+    assertInvalid(() => load(['--source', 'http://cdn/live.m3u8']), ['sources', '"http://cdn/live.m3u8"', 'flag --source', 'use a path, file://, smb://, push or demo']);
     assertInvalid(() => load([], { SHARECAST_SOURCE: 'smb://nas' }), ['sources', '"smb://nas"', 'env SHARECAST_SOURCE', 'smb://[DOMAIN;]USER[:PASSWORD]@HOST']);
     assertInvalid(() => load(['--config', FILE], {}, { [FILE]: 'sources: [1, 2]\n' }), ['sources', '[1,2]', 'config file', 'list of [NAME=]URI']);
     assertInvalid(() => load(['--config', FILE], {}, { [FILE]: 'sources: {a: b}\n' }), ['sources', 'config file', 'list of [NAME=]URI']);

@@ -20,8 +20,8 @@ const PASSWORD = 'pw-hunter2-Zq9';
 describe('secret options', () => {
   const secret = OPTIONS.filter((d) => d.secret || d.carriesSmbPassword);
 
-  it('are the admin token, the SMB password and the sources (which may carry an smb:// password)', () => {
-    assert.deepEqual(secret.map((d) => d.key).sort(), ['adminToken', 'smbPassword', 'sources']);
+  it('are the admin token, the SMB password, the push key and the sources (which may carry an smb:// password)', () => {
+    assert.deepEqual(secret.map((d) => d.key).sort(), ['adminToken', 'pushKey', 'smbPassword', 'sources']);
   });
 
   it('say in --help, the README table and the example file that a flag shows in ps, and what to set instead', () => {
@@ -37,7 +37,7 @@ describe('secret options', () => {
       assert.ok(help.replace(/\s+/g, ' ').includes(advice), `--help: ${def.key}`);
       assert.ok(example.replace(/\n# /g, ' ').includes(advice), `example: ${def.key}`);
     }
-    assert.match(help.replace(/\s+/g, ' '), /Secrets: --admin-token, --smb-password and a password in an smb:\/\/ URI given to --source show in the process list/);
+    assert.match(help.replace(/\s+/g, ' '), /Secrets: --admin-token, --smb-password, --push-key and a password in an smb:\/\/ URI given to --source show in the process list/);
   });
 });
 

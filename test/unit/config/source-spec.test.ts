@@ -75,7 +75,7 @@ describe('parseSourceSpec: [NAME=]URI', () => {
   it('gives a clear error for a bad source, naming what is wrong', () => {
     assertConfigError('', /may not be empty/);
     assertConfigError('   ', /may not be empty/);
-    assertConfigError('http://example.com/live.m3u8', /scheme "http:\/\/" is not supported; use a path, file:\/\/, smb:\/\/ or demo/);
+    assertConfigError('http://example.com/live.m3u8', /scheme "http:\/\/" is not supported; use a path, file:\/\/, smb:\/\/, push or demo/);
     assertConfigError('rtmp://localhost/live', /"rtmp:\/\/"/);
     assertConfigError('Main=/srv/obs', /stream name "Main" must be 1-32 characters of a-z/);
     assertConfigError('-x=/srv/obs', /stream name "-x"/);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
 import { parseAppended } from '../../../src/hls/parse-appended.js';
 import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
@@ -60,4 +60,14 @@ test('a rewritten header, a sliding window or another file is parsed whole', () 
   assert.deepEqual(parseAppended(prev, sliding), parsePlaylist(sliding));
   assert.throws(() => parseAppended(prev, `${a}x.ts\n`), { code: 'playlist_invalid' });
   assert.throws(() => parsePlaylist(`${a}x.ts\n`), { code: 'playlist_invalid' });
+});
+
+describe('parseAppended: tags left at the end of the old text', () => {
+  it('parses whole when the old text ends with a tag that applies to the next segment (found by the property test)', () => {
+    const before = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\na.ts\n#EXT-X-DISCONTINUITY\n';
+    const text = `${before}#EXTINF:2,\nb.ts\n`;
+    const appended = parseAppended({ text: before, playlist: parsePlaylist(before) }, text);
+    assert.deepEqual(appended, parsePlaylist(text));
+    assert.equal(appended.segments.at(-1)?.discontinuity, true);
+  });
 });

@@ -259,7 +259,7 @@ describe('the relay over mutated playlists and files cut short (fast-check)', ()
         const published = [...rep.timeline.segments, ...rep.timeline.retired.map((r) => r.segment)];
         for (const s of published) {
           for (const name of [s.name, ...(s.mapName !== undefined ? [s.mapName] : [])]) {
-            const body = rep.lookup(name);
+            const body = rep.published.lookup(name);
             assert.ok(body, `${name} is listed but not servable`);
             assert.ok(source.complete.has(hash(body.bytes)), `${name} (${body.bytes.byteLength} bytes) is not a complete source file`);
           }

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderMediaPlaylist } from '../../../src/hls/render-media-playlist.js';
-import { appendSegment, goOffline, mediaPlaylistOf, newTimeline, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+import { appendSegment, goOffline, newTimeline, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+import { mediaPlaylistOf } from '../../../src/stream/timeline-view.js';
 import { Rfc8216Checker } from '../../helpers/rfc8216-check.js';
 
 const T0 = 1_800_000_000_000;

@@ -57,7 +57,7 @@ describe('methods: 405 with a correct Allow header', () => {
     ['TRACE', '/', 'GET, HEAD, OPTIONS'],
     ['PROPFIND', '/', 'GET, HEAD, OPTIONS'],
     ['POST', '/index.html', 'GET, HEAD, OPTIONS'],
-    ['DELETE', '/vendor/hls.light.min.mjs', 'GET, HEAD, OPTIONS'],
+    ['DELETE', '/vendor/hls.min.mjs', 'GET, HEAD, OPTIONS'],
     ['TRACE', '/api/status', 'GET, HEAD, OPTIONS'],
     ['PROPFIND', '/api/status', 'GET, HEAD, OPTIONS'],
     ['POST', '/api/status', 'GET, HEAD, OPTIONS'],

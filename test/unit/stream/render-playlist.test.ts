@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { Parser } from 'm3u8-parser';
 import { parsePlaylist } from '../../../src/hls/parse-playlist.js';
 import { renderMediaPlaylist } from '../../../src/hls/render-media-playlist.js';
-import { appendSegment, goOffline, mediaPlaylistOf, newTimeline, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+import { appendSegment, goOffline, newTimeline, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+import { mediaPlaylistOf } from '../../../src/stream/timeline-view.js';
 
 const renderTimeline = (t: Timeline) => renderMediaPlaylist(mediaPlaylistOf(t));
 

@@ -3,24 +3,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { PublishedSegment } from '../../../src/hls/playlist-model.js';
 import { renderMediaPlaylist } from '../../../src/hls/render-media-playlist.js';
-import {
-  appendSegment,
-  expireRetired,
-  goOffline,
-  startsNewPresentation,
-  isStale,
-  isEndDue,
-  nextSlateDue,
-  appendSlate,
-  goOffAir,
-  mediaPlaylistOf,
-  newTimeline,
-  nextMsn,
-  offlineTimeoutSeconds,
-  servableNames,
-  type NewSegment,
-  type Timeline,
-} from '../../../src/stream/timeline.js';
+import { appendSegment, expireRetired, goOffline, startsNewPresentation, isStale, newTimeline, nextMsn, offlineTimeoutSeconds, servableNames, type NewSegment, type Timeline } from '../../../src/stream/timeline.js';
+import { isEndDue, nextSlateDue, appendSlate, goOffAir } from '../../../src/stream/timeline-slate.js';
+import { mediaPlaylistOf } from '../../../src/stream/timeline-view.js';
 
 const renderTimeline = (t: Timeline) => renderMediaPlaylist(mediaPlaylistOf(t));
 
