@@ -128,16 +128,17 @@ function summarizeSnapshot(file: string): string {
 function perModule(flags: string[]): string {
   const main = readFileSync(join(ROOT, 'dist', 'main.js'), 'utf8');
   const statics = [...main.matchAll(/^import .* from '(\.[^']+)';$/gm)].map((m) => join(ROOT, 'dist', m[1] as string));
-  // The modules main.ts loads only for some setups (create-source.ts, serve-http.ts, logger.ts).
-  const lazy = ['ingest/demo-source.js', 'ingest/folder-source.js', 'ingest/smb-source.js', 'http/edge/edge-pool.js'].map((p) => join(ROOT, 'dist', p));
+  // The modules main.ts loads only for some setups or on first use (create-source.ts, serve-http.ts, logger.ts,
+  // lazy-gateway.ts on the first WebSocket, load-config.ts with a config file, admin-body.ts on the first admin body).
+  const lazy = ['ingest/demo-source.js', 'ingest/folder-source.js', 'ingest/smb-source.js', 'http/edge/edge-pool.js', 'live/ws-gateway.js'].map((p) => join(ROOT, 'dist', p));
   const code = `
-    const mods = ${JSON.stringify([...statics, 'main.js', ...lazy, 'pino-pretty'])};
+    const mods = ${JSON.stringify([...statics, 'main.js', ...lazy, 'pino-pretty', 'yaml', '@koa/bodyparser'])};
     const { createRequire } = await import('node:module');
     const req = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
     const row = (label, prev) => { gc(); gc(); const m = process.memoryUsage(); const r = { label, rss: m.rss / 1048576, heap: m.heapUsed / 1048576 };
       console.log(JSON.stringify({ ...r, drss: prev ? r.rss - prev.rss : 0, dheap: prev ? r.heap - prev.heap : 0 })); return r; };
     let prev = row('node itself');
-    for (const m of mods) { if (m === 'main.js') { prev = row('-- everything main.js loads at start', prev); continue; } if (m === 'pino-pretty') req(m); else await import(m); prev = row(m.replace(${JSON.stringify(`${join(ROOT, 'dist')}/`)}, ''), prev); }`;
+    for (const m of mods) { if (m === 'main.js') { prev = row('-- everything main.js loads at start', prev); continue; } if (!m.startsWith('/')) req(m); else await import(m); prev = row(m.replace(${JSON.stringify(`${join(ROOT, 'dist')}/`)}, ''), prev); }`;
   const r = spawnSync(process.execPath, [...flags, '--expose-gc', '--input-type=module', '-e', code], { encoding: 'utf8', cwd: ROOT });
   if (r.status !== 0) return `per-module run failed: ${r.stderr}`;
   const rows = r.stdout
