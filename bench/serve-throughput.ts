@@ -9,7 +9,7 @@
 // turn (nginx, bare node, each sharecast), so drift hits them alike; the
 // ratios are per round. PROFILE=1 runs the one-process sharecast under
 // --cpu-prof and prints where its CPU went.
-//   npm run bench:serve          (DURATION=10 ROUNDS=3 WORKERS=0,2 PROFILE=1)
+//   npm run bench:serve          (DURATION=10 ROUNDS=3 WORKERS=0,2 WARMUP=3 PROFILE=1)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,13 +25,14 @@ const DURATION = Number(process.env['DURATION'] ?? 10);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
 const PROFILE = process.env['PROFILE'] === '1';
 const WORKERS = (process.env['WORKERS'] ?? '0,2').split(',').map(Number);
-const SEGMENT_BYTES = 1024 * 1024;
+// About 1 MB, a whole number of 188-byte MPEG-TS packets (sharecast publishes only complete segments).
+const SEGMENT_BYTES = 188 * 5577;
 
 const dir = mkdtempSync(join(tmpdir(), 'sharecast-serve-'));
 const www = join(dir, 'www');
 mkdirSync(www);
 
-// A folder source with six 1 MB segments (MPEG-TS packets of random payload; the relay never looks inside).
+// A folder source with six ~1 MB segments (MPEG-TS packets of random payload; the relay never looks inside).
 function tsSegment(): Buffer {
   const b = randomBytes(SEGMENT_BYTES);
   for (let i = 0; i < b.length; i += 188) b[i] = 0x47;
@@ -62,6 +63,7 @@ async function startRun(workers: number) {
     if (seg.length === 6) return { relay, playlist: text, segName: seg.at(-1) as string };
     await new Promise((r) => setTimeout(r, 100));
   }
+  await relay.stop();
   throw new Error(`sharecast --workers ${workers} published nothing`);
 }
 
@@ -126,6 +128,17 @@ function wrk(url: string): WrkResult {
   const mbps = t ? Number(t[1]) * (scale[t[2] ?? 'B'] ?? NaN) : NaN;
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(r.stdout)?.[0] ?? '';
   return { rps, mbps, errors };
+}
+
+// Warm-up, not measured: a Node server is slower for its first seconds under load (its hot path not yet optimized
+// by the JIT), nginx is not; without this the first round compares a cold sharecast with a warm nginx.
+const WARMUP = Number(process.env['WARMUP'] ?? 3);
+function warm(url: string): void {
+  if (WARMUP > 0) spawnSync('wrk', ['-t2', '-c50', `-d${WARMUP}s`, url], { stdio: 'ignore' });
+}
+for (const [base, seg] of [[`http://127.0.0.1:${barePort}`, segName], ...runs.map((r) => [`${r.relay.url}/hls/live`, r.segName])]) {
+  warm(`${base}/index.m3u8`);
+  warm(`${base}/${seg}`);
 }
 
 const label = (workers: number) => (workers === 0 ? 'sharecast (1 process)' : `sharecast --workers ${workers}`);

@@ -12,7 +12,7 @@
 // and edge workers, from /proc), its RSS, the clients' CPU and event-loop
 // delay, and how busy the whole machine was.
 // Targets at N=1000: no stall, p99 segment TTFB <= 50 ms, RSS <= 150 MB.
-//   npm run bench:viewers   (SIZES=100,500,1000 WORKERS=0,2 MODES=hls,ll SECONDS=30 RAMP=10 CLIENTS=2)
+//   npm run bench:viewers   (SIZES=100,500,1000 WORKERS=0,2 MODES=hls,ll SECONDS=15 RAMP=8 CLIENTS=2)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,8 @@ requirePrograms([['ffmpeg', 'ffmpeg']]);
 const SIZES = (process.env['SIZES'] ?? '100,500,1000').split(',').map(Number);
 const WORKERS = (process.env['WORKERS'] ?? '0,2').split(',').map(Number);
 const MODES = (process.env['MODES'] ?? 'hls,ll').split(',').map((m) => m.trim()) as Array<'hls' | 'll'>;
-const SECONDS = Number(process.env['SECONDS'] ?? 30);
-const RAMP = Number(process.env['RAMP'] ?? 10);
+const SECONDS = Number(process.env['SECONDS'] ?? 15);
+const RAMP = Number(process.env['RAMP'] ?? 8);
 const CLIENTS = Number(process.env['CLIENTS'] ?? 2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -137,5 +137,17 @@ for (const mode of MODES) {
   } finally {
     await obs.kill();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Where the 2 cores run out: the first N at which the machine was (nearly) all busy, or the clients' own event
+// loop lagged (then the clients, not the server, set the TTFB), per mode and --workers.
+console.log('\nwhere the cores run out (machine >= 90 % busy, or a client event loop p99 > 100 ms):');
+for (const mode of MODES) {
+  for (const workers of WORKERS) {
+    const mine = rows.filter((r) => r.mode === mode && r.workers === workers);
+    const out = mine.find((r) => r.machineBusy >= 0.9 || r.r.loopDelayP99 > 100);
+    const why = (r: Row) => `server ${(r.serverCpu * 100).toFixed(0)} %, clients ${(r.clientCpu * 100).toFixed(0)} % of a core, machine ${(r.machineBusy * 100).toFixed(0)} % busy, client loop p99 ${ms(r.r.loopDelayP99)} ms`;
+    console.log(`  ${mode} w${workers}: ${out ? `at N=${out.n} (${why(out)})` : `not up to N=${Math.max(...mine.map((r) => r.n))}`}`);
   }
 }
