@@ -54,7 +54,8 @@ console.log(`npm run bench: ${machine.nproc} × ${machine.cpu}, Node ${machine.n
 const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 
-const runs: Array<{ name: string; status: 'ok' | 'failed' | 'not run'; why?: string; seconds: number; load: number }> = [];
+const runs: Array<{ name: string; status: 'ok' | 'failed' | 'not run'; why?: string; seconds: number; load: number; figures?: number }> = [];
+const countLines = () => readFileSync(lines, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
 for (const b of BENCHES) {
   if (only && !only.includes(b.name)) continue;
   if (!scripts[b.script]) {
@@ -64,11 +65,14 @@ for (const b of BENCHES) {
   }
   const load = machineLoad().load1;
   console.log(`\n== ${b.name} (${Object.entries(b.env).map(([k, v]) => `${k}=${v}`).join(' ')} npm run ${b.script}), load ${load.toFixed(2)}`);
+  const before = countLines();
   const t0 = performance.now();
   const env = { ...process.env, ...b.env, BENCH_RESULTS: lines };
   const r = b.file && existsSync(join(ROOT, b.file)) ? spawnSync(process.execPath, ['--import', 'tsx', b.file], { cwd: ROOT, env, stdio: 'inherit' }) : spawnSync('npm', ['run', b.script], { cwd: ROOT, env, stdio: 'inherit' });
   const seconds = (performance.now() - t0) / 1000;
-  runs.push({ name: b.name, status: r.status === 0 ? 'ok' : 'failed', ...(r.status === 0 ? {} : { why: `exit ${r.status ?? r.signal}` }), seconds, load });
+  const recorded = countLines() - before;
+  const why = r.status !== 0 ? `exit ${r.status ?? r.signal}` : recorded === 0 ? 'ran, but recorded no figure (it only prints; see its output above)' : undefined;
+  runs.push({ name: b.name, status: r.status === 0 ? 'ok' : 'failed', ...(why ? { why } : {}), seconds, load, figures: recorded });
 }
 
 const figures = readFileSync(lines, 'utf8')
@@ -76,7 +80,7 @@ const figures = readFileSync(lines, 'utf8')
   .filter((l) => l.trim() !== '')
   .map((l) => JSON.parse(l) as Figure);
 
-const num = (v: number) => (!Number.isFinite(v) ? '-' : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+const num = (v: number) => (!Number.isFinite(v) ? '-' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 const cell = (v: number, unit: string) => `${num(v)}${unit === '' ? '' : unit === 'x' ? '×' : ` ${unit}`}`;
 const verdict = (f: Figure) => {
   const m = meetsTarget(f);
@@ -94,12 +98,14 @@ const header = ['figure', 'value', 'target', 'peer (same run)', 'ratio to peer',
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 console.log(`\nsummary (${figures.length} figures; load average at the end ${machineLoad().load1.toFixed(2)}):`);
 for (const r of [header, ...rows]) console.log(`  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`);
-for (const run of runs) if (run.status !== 'ok') console.log(`  ${run.name}: ${run.status}${run.why ? ` (${run.why})` : ''}`);
+for (const run of runs) if (run.why) console.log(`  ${run.name}: ${run.status}${run.why ? ` (${run.why})` : ''}`);
 
 const md = [
   `| figure | value | target | peer (same run) | ratio | |`,
   `| --- | --- | --- | --- | --- | --- |`,
   ...rows.map((r) => `| ${r.join(' | ')} |`),
+  '',
+  ...runs.filter((r) => r.why).map((r) => `- ${r.name}: ${r.status} (${r.why})`),
 ].join('\n');
 const out = { machine: { ...machine, loadAfter: machineLoad() }, runs, figures };
 writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(out, null, 2)}\n`);

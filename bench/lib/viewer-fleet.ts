@@ -75,7 +75,9 @@ export class ViewerFleet {
   static async start(o: { base: string; playlist: string; count: number; clients?: number; rampMs: number; recordFrom: number }): Promise<ViewerFleet> {
     const n = o.clients ?? 2;
     const children = Array.from({ length: n }, () => fork(join(import.meta.dirname, 'viewer-client.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+    const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
+    process.once('exit', killAll);
+    children[0]?.once('exit', () => process.off('exit', killAll));
     let firstId = 0;
     await Promise.all(
       children.map((c, i) => {
