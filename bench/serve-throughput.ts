@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarizeCpuProfile } from './lib/cpu-profile.js';
+import { inclusiveCpuProfile, summarizeCpuProfile } from './lib/cpu-profile.js';
 import { machineLoad, treeUsage } from './lib/proc-stats.js';
 import { freePort, npmStartFlags, requirePrograms, startSharecast } from './lib/processes.js';
 import { record } from './lib/report.js';
@@ -43,9 +43,9 @@ function tsSegment(): Buffer {
  * playlist found already there is only a baseline; sharecast publishes once
  * OBS adds to it), and waits until the last segment is public.
  */
-async function startRun(workers: number) {
+async function startRun(workers: number, profileDir?: string) {
   const folder = mkdtempSync(join(dir, 'obs-'));
-  const profile = PROFILE && workers === 0 ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const relay = await startSharecast(['--source', join(folder, 'stream.m3u8'), '--data', join(folder, 'data'), '--offline-after', '3600', '--workers', String(workers)], {
     nodeArgs: [...npmStartFlags(), ...profile],
     env: { SHARECAST_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
@@ -69,7 +69,7 @@ async function startRun(workers: number) {
 
 const segmentBytes = tsSegment();
 const runs: Array<{ workers: number; relay: Awaited<ReturnType<typeof startSharecast>>; segName: string }> = [];
-for (const workers of WORKERS) runs.push({ workers, ...(await startRun(workers)) });
+for (const workers of WORKERS) runs.push({ workers, ...(await startRun(workers, PROFILE && workers === 0 ? join(dir, 'profile') : undefined)) });
 const first = runs[0] as (typeof runs)[number];
 const playlist = await (await fetch(`${first.relay.url}/hls/live/index.m3u8`)).text();
 const segName = first.segName;
@@ -190,5 +190,12 @@ for (const [who, r] of ratios) {
 if (PROFILE) {
   console.log('\nwhere the one-process sharecast spent its CPU (all rounds, --cpu-prof):');
   console.log(summarizeCpuProfile(join(dir, 'profile'), 20));
+  // Then playlists alone: a fresh one-process sharecast under --cpu-prof, warmed up, then wrk on its playlist.
+  const { relay } = await startRun(0, join(dir, 'profile-playlist'));
+  warm(`${relay.url}/hls/live/index.m3u8`);
+  const pl = wrk(`${relay.url}/hls/live/index.m3u8`);
+  await relay.stop();
+  console.log(`\nplaylists alone (${pl.rps.toFixed(0)} req/s under the profiler), --cpu-prof:`);
+  console.log(inclusiveCpuProfile(join(dir, 'profile-playlist'), 25));
 }
 rmSync(dir, { recursive: true, force: true });
