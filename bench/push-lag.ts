@@ -13,7 +13,8 @@ import { Parser } from 'm3u8-parser';
 import { startObs } from '../test/helpers/ffmpeg.js';
 import { startPushTap, type TappedUpload } from '../test/helpers/push-tap.js';
 import { requirePrograms, startSharecast } from './lib/processes.js';
-import { summary } from './lib/stats.js';
+import { record } from './lib/report.js';
+import { percentile, summary } from './lib/stats.js';
 
 requirePrograms([['ffmpeg', 'ffmpeg']]);
 const SEGMENTS = Number(process.env['SEGMENTS'] ?? 40);
@@ -109,6 +110,7 @@ const lags = [...uploadedAt.entries()]
 console.log(`relay lag, push source (ffmpeg ${MODE} muxer, method=PUT, persistent connection), hls_time=${HLS_TIME}s:`);
 console.log('  from the end of the playlist upload (its last byte passed on to sharecast) to the segment in the relay\'s playlist (polled every 2 ms):');
 console.log(`  ${summary(lags)}   (target p95 <= 50 ms)`);
+record({ id: `lag.push_${MODE}_p95`, what: `relay lag, push source (${MODE} muxer), p95`, value: percentile(lags, 95), unit: 'ms', target: { op: '<=', value: 50 }, command: `SEGMENTS=${SEGMENTS} MODE=${MODE} npm run bench:push`, note: `${lags.length} segments` });
 if (process.env['LAGS']) console.log(`  every lag (ms): ${lags.map((l) => l.toFixed(1)).join(' ')}`);
 const internal = /sharecast_relay_lag_seconds_sum\{stream="live"\} ([\d.e-]+)\nsharecast_relay_lag_seconds_count\{stream="live"\} (\d+)/.exec(metrics);
 if (internal) console.log(`  relay's own view (playlist received -> public): mean ${((Number(internal[1]) / Number(internal[2])) * 1000).toFixed(2)} ms over ${internal[2]} segments`);

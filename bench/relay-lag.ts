@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startObs } from '../test/helpers/ffmpeg.js';
 import { LagProbe } from './lib/lag-probe.js';
 import { requirePrograms, startSharecast } from './lib/processes.js';
-import { summary } from './lib/stats.js';
+import { record } from './lib/report.js';
+import { percentile, summary } from './lib/stats.js';
 
 requirePrograms([['ffmpeg', 'ffmpeg']]);
 const SEGMENTS = Number(process.env['SEGMENTS'] ?? 40);
@@ -36,6 +37,7 @@ rmSync(dir, { recursive: true, force: true });
 const lags = probe.lags();
 console.log(`relay lag, folder source (inotify), hls_time=${HLS_TIME}s, measured from outside with 5 ms polling on both sides:`);
 console.log(`  ${summary(lags)}   (target p95 <= 100 ms)`);
+record({ id: 'lag.folder_p95', what: 'relay lag, folder source, p95', value: percentile(lags, 95), unit: 'ms', target: { op: '<=', value: 100 }, command: `SEGMENTS=${SEGMENTS} npm run bench:lag`, note: `${lags.length} segments` });
 const internal = /sharecast_relay_lag_seconds_sum\{stream="live"\} ([\d.e-]+)\nsharecast_relay_lag_seconds_count\{stream="live"\} (\d+)/.exec(metrics);
 if (internal) console.log(`  relay's own view (event seen -> public): mean ${((Number(internal[1]) / Number(internal[2])) * 1000).toFixed(1)} ms over ${internal[2]} segments`);
 if (lags.length < 30) {

@@ -12,7 +12,7 @@ import { ChatHub } from './chat/chat-hub.js';
 import { ViewerTokens, loadOrCreateSecret } from './chat/viewer-tokens.js';
 import { chatConnectionCap, openFileLimit } from './live/connection-cap.js';
 import { PageChannel } from './live/page-channel.js';
-import { attachLiveGateway } from './live/ws-gateway.js';
+import { attachLazyLiveGateway } from './live/lazy-gateway.js';
 import { resolveAdminToken } from './http/admin-token.js';
 import { createHttpApp } from './http/app.js';
 import type { Listening } from './http/listen.js';
@@ -68,7 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   for (const spec of config.sources) {
     const log = logger.child({ module: 'ingest', stream: spec.name });
-    const source = createSource(spec, {
+    const source = await createSource(spec, {
       logger: log,
       poll: config.poll,
       pollIntervalMs: config.pollInterval,
@@ -141,7 +141,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     ingest: pushSources.size > 0 ? { streams: pushSources, keys: pushKeys, trustProxy: config.trustProxy } : undefined,
   });
   const server: Listening = await serveHttp(app, { ...config.listen, workers: config.workers, logger: logger.child({ module: 'edge' }) });
-  const gateway = attachLiveGateway(server.server, { hub, page, logger: liveLog, maxConnections });
+  const gateway = attachLazyLiveGateway(server.server, { hub, page, logger: liveLog, maxConnections });
   presence.start();
   await Promise.all(streams.all().map((s) => s.start()));
   logger.info({ url: server.url, port: server.port }, `sharecast listening on ${server.url}`);

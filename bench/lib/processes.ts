@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/ports.js';
 
@@ -21,15 +21,16 @@ export function requirePrograms(programs: Array<[program: string, pkg: string]>)
  * are its own. SERVER_NODE_ARGS adds node flags, e.g.
  * SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
-export async function startSharecast(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+export async function startSharecast(args: string[], o: { nodeArgs?: string[]; stdio?: 'inherit' | 'ignore'; env?: Record<string, string> } = {}): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
     console.error('bench: build first (npm run build)');
     process.exit(1);
   }
   const port = await freePort();
-  const nodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = [...(o.nodeArgs ?? []), ...(process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '')];
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'sharecast.js'), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'],
+    env: { ...process.env, ...o.env },
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
@@ -54,9 +55,9 @@ export async function startSharecast(args: string[]): Promise<{ child: ChildProc
   };
 }
 
-/** RSS of a process in MB, from /proc. */
-export function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const r = spawnSync('sh', ['-c', `grep VmRSS /proc/${pid}/status`], { encoding: 'utf8' });
-  return Number(/(\d+)/.exec(r.stdout)?.[1] ?? NaN) / 1024;
+/** The node flags `npm start` passes, read from package.json so this bench measures what users run. */
+export function npmStartFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts['start'] ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('bin/sharecast.js')).filter((w) => w.startsWith('--'));
 }

@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
 import { ErrorCode, SharecastError } from '../errors.js';
 
@@ -7,16 +6,25 @@ import { ErrorCode, SharecastError } from '../errors.js';
  * sent) into ctx.request.body. Not JSON: 400 invalid; over 16 KiB: 413.
  */
 export function adminJsonBody(): Middleware {
-  return bodyParser({
-    enableTypes: ['json'],
-    detectJSON: () => true,
-    jsonLimit: '16kb',
-    jsonStrict: true,
-    onError: (err: Error) => {
-      if ((err as { status?: number }).status === 413) throw new SharecastError(ErrorCode.PayloadTooLarge, 'request body too large (16 KiB at most)');
-      throw new SharecastError(ErrorCode.Invalid, 'the request body must be a JSON object');
-    },
-  }) as Middleware;
+  // @koa/bodyparser (and co-body under it) loads on the first admin request with a body,
+  // not at start: an idle server never needs it (bench:memory).
+  let parser: Promise<Middleware> | undefined;
+  return async (ctx, next) => {
+    parser ??= import('@koa/bodyparser').then(
+      ({ bodyParser }) =>
+        bodyParser({
+          enableTypes: ['json'],
+          detectJSON: () => true,
+          jsonLimit: '16kb',
+          jsonStrict: true,
+          onError: (err: Error) => {
+            if ((err as { status?: number }).status === 413) throw new SharecastError(ErrorCode.PayloadTooLarge, 'request body too large (16 KiB at most)');
+            throw new SharecastError(ErrorCode.Invalid, 'the request body must be a JSON object');
+          },
+        }) as Middleware,
+    );
+    return (await parser)(ctx, next);
+  };
 }
 
 /** The parsed body as an object (400 invalid for anything else). */

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { HttpApp } from './app.js';
-import { startEdgePool } from './edge/edge-pool.js';
-import { proxiedListener } from './edge/proxy-header.js';
 import { displayUrl } from './http-policy.js';
 import { closeServer, listen, makeServer, type Listening } from './listen.js';
 
@@ -24,6 +22,8 @@ export interface ServeOptions {
  */
 export async function serveHttp(app: HttpApp, o: ServeOptions): Promise<Listening> {
   if (o.workers <= 0) return listen(app, o.host, o.port);
+  // The edge code (node:cluster, the PROXY header) is loaded only with --workers.
+  const [{ startEdgePool }, { proxiedListener }] = await Promise.all([import('./edge/edge-pool.js'), import('./edge/proxy-header.js')]);
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-'));
   const socketPath = join(dir, 'main.sock');
   const server = makeServer(app);

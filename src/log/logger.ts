@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -34,6 +35,8 @@ export function createLogger(settings: LoggerSettings): Logger {
   const wantPretty = settings.pretty ?? (settings.destination === undefined && process.stdout.isTTY === true);
   if (wantPretty) {
     // Synchronous pretty stream: no worker thread, which matters on a 1 GB board.
+    // Loaded only when used (a terminal): a service writing JSON never pays for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty;
     return pino(options, pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return settings.destination ? pino(options, settings.destination) : pino(options);

@@ -6,6 +6,7 @@ import type { RateLimitOptions } from '../../src/chat/rate-limiter.js';
 import { ViewerTokens } from '../../src/chat/viewer-tokens.js';
 import type { FrameBudget } from '../../src/live/frame-reader.js';
 import { PageChannel } from '../../src/live/page-channel.js';
+import { attachLazyLiveGateway } from '../../src/live/lazy-gateway.js';
 import { attachLiveGateway, type LiveGateway } from '../../src/live/ws-gateway.js';
 import { SiteSettings } from '../../src/site/site-settings.js';
 import { DataDir } from '../../src/store/data-dir.js';
@@ -26,9 +27,10 @@ export interface GatewaySetup {
 
 /**
  * The chat hub, page channel and WebSocket gateway on a plain HTTP server
- * on 127.0.0.1 and a free port, with the limits given and a fresh data dir.
+ * on 127.0.0.1 and a free port, with the limits given and a fresh data dir
+ * (`lazy`: the gateway main.ts attaches, loaded on the first upgrade).
  */
-export async function startGateway(o: { heartbeatMs?: number; maxConnections?: number; frameBudget?: FrameBudget; rate?: RateLimitOptions } = {}): Promise<GatewaySetup> {
+export async function startGateway(o: { heartbeatMs?: number; maxConnections?: number; frameBudget?: FrameBudget; rate?: RateLimitOptions; lazy?: boolean } = {}): Promise<GatewaySetup> {
   const root = makeDataDir();
   const tokens = new ViewerTokens(randomBytes(32));
   const presence = new ViewerPresence({ playerId: (k) => tokens.keyedId('p-', k) });
@@ -46,7 +48,7 @@ export async function startGateway(o: { heartbeatMs?: number; maxConnections?: n
     ...(o.rate ? { rate: o.rate } : {}),
   });
   const server: Server = createServer((_req, res) => res.end());
-  const gateway = attachLiveGateway(server, {
+  const gateway = (o.lazy ? attachLazyLiveGateway : attachLiveGateway)(server, {
     hub,
     page,
     logger: nullLogger,
