@@ -6,7 +6,7 @@ import type { parse as ParseYaml } from 'yaml';
 import { ErrorCode, SharecastError } from '../errors.js';
 import type { Config } from './config.js';
 import { OPTIONS, SMB_PASSWORD_ENV, envName, type OptionDef } from './options.js';
-import { OPTION_SCHEMAS, type Output, type PushKeys } from './schema.js';
+import { OPTION_SCHEMAS, type PushKeys } from './schema.js';
 import { parseSourceSpec, redactSourceText, type SourceSpec } from './source-spec.js';
 
 /** `warnings`: what main.ts logs once the logger is up (a secret given as a flag), never holding the secret. */
@@ -215,13 +215,13 @@ function redactSources(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? '{…}' : value;
 }
 
-function validate<K extends keyof typeof OPTION_SCHEMAS>(key: K, raw: Raw | undefined): Output<(typeof OPTION_SCHEMAS)[K]> {
+function validate<K extends keyof typeof OPTION_SCHEMAS>(key: K, raw: Raw | undefined): import('zod').output<(typeof OPTION_SCHEMAS)[K]> {
   const def = KNOWN_KEYS.get(key);
   if (!def) throw new Error(`no option ${key}`);
   const schema = OPTION_SCHEMAS[key];
-  const result = schema(raw?.value);
-  if (result.ok) return result.value as Output<(typeof OPTION_SCHEMAS)[K]>;
-  const why = result.message;
+  const result = schema.safeParse(raw?.value);
+  if (result.success) return result.data as import('zod').output<(typeof OPTION_SCHEMAS)[K]>;
+  const why = result.error.issues[0]?.message ?? 'invalid value';
   throw new SharecastError(ErrorCode.ConfigInvalid, `${key} = ${shown(def, raw?.value)} (${originText(def, raw?.origin ?? 'default')}): ${why}`);
 }
 
