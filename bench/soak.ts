@@ -145,6 +145,7 @@ const viewerErrors = new Map<string, number>();
 const chatErrors = new Map<string, number>();
 let stalls = 0;
 let stallMs = 0;
+let shownProblems = 0;
 const add = (m: Map<string, number>, k: string, n: number) => n > 0 && m.set(k, (m.get(k) ?? 0) + n);
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
@@ -152,7 +153,11 @@ console.log('min  RSS MB  heap used/total MB  cache/external MB  fds (non-socket
 for (let m = 1; m <= MINUTES; m++) {
   await sleep(t0 + m * 60_000 - Date.now());
   const [s, v, c] = await Promise.all([sampleServer(relay.url, pid), fleet.report(true), chat.report(true)]);
-  const problems = seq.problems().length;
+  const found = seq.problems();
+  const problems = found.length;
+  for (const p of found.slice(shownProblems)) note(`sequence problem: ${p}`);
+  shownProblems = Math.max(shownProblems, found.length);
+  if (v.errors.size > 0) note(`viewer errors: ${[...v.errors.entries()].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   minutes.push({ minute: m, s, v, c, problems });
   segTtfb.merge(v.ttfb.segment);
   chatDelays.merge(Histogram.from(c.delays));
