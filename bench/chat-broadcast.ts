@@ -18,7 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { startSharecast } from './lib/processes.js';
+import { cpuSeconds, machineJiffies, machineLoad, busyShare } from './lib/proc-stats.js';
+import { npmStartFlags, startSharecast } from './lib/processes.js';
+import { record } from './lib/report.js';
 import { percentile } from './lib/stats.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -29,11 +31,13 @@ const debug = (what: string) => {
 
 // ---------------------------------------------------------------- worker ----
 type ToWorker = { cmd: 'connect'; url: string; count: number; batch?: number } | { cmd: 'report' } | { cmd: 'close' };
-type FromWorker = { ev: 'connected'; ok: number; failed: number } | { ev: 'report'; delays: number[]; missing: number; dropped: number } | { ev: 'closed' };
+type FromWorker = { ev: 'connected'; ok: number; failed: number } | { ev: 'report'; delays: number[]; rounds: number[]; missing: number; dropped: number } | { ev: 'closed' };
 
 async function worker(): Promise<void> {
   const sockets: WebSocket[] = [];
   const delays: number[] = [];
+  /** The round of each delay (the message's second field). */
+  const rounds: number[] = [];
   let dropped = 0;
   let expected = 0;
   const send = (m: FromWorker) => process.send?.(m);
@@ -73,7 +77,11 @@ async function worker(): Promise<void> {
                 // Cheap check before parsing: only bench messages matter.
                 if (!text.startsWith('{"type":"chat"') || !text.includes('"bench:')) return;
                 const f = JSON.parse(text) as { type: string; text: string };
-                if (f.type === 'chat') delays.push(at - Number(f.text.split(':')[2]));
+                if (f.type === 'chat') {
+                  const [, round, sent] = f.text.split(':');
+                  delays.push(at - Number(sent));
+                  rounds.push(Number(round));
+                }
               });
               ws.on('close', () => {
                 dropped++;
@@ -92,7 +100,7 @@ async function worker(): Promise<void> {
       debug(`connected ${ok}, failed ${failed}`);
       send({ ev: 'connected', ok, failed });
     } else if (msg.cmd === 'report') {
-      send({ ev: 'report', delays: delays.splice(0), missing: 0, dropped });
+      send({ ev: 'report', delays: delays.splice(0), rounds: rounds.splice(0), missing: 0, dropped });
     } else if (msg.cmd === 'close') {
       for (const ws of sockets) ws.terminate();
       void expected;
@@ -139,11 +147,13 @@ async function main(): Promise<void> {
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-chat-bench-'));
-  const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
+  // The node flags users run (npm start's), as bench:viewers and bench:soak use.
+  const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo'], { nodeArgs: npmStartFlags() });
   const pid = relay.child.pid as number;
+  const load = machineLoad();
   // Whatever happens to this process, the server goes with it.
   process.on('exit', () => relay.child.kill('SIGKILL'));
-  console.log(`chat broadcast bench: server pid ${pid}, open-file limit ${limit}, ${workers} client processes, ${rounds} messages per size`);
+  console.log(`chat broadcast bench: server pid ${pid} (flags ${npmStartFlags().join(' ')}${process.env['SERVER_NODE_ARGS'] ? ` ${process.env['SERVER_NODE_ARGS']}` : ''}), open-file limit ${limit}, ${workers} client processes, ${rounds} messages per size; load average at start ${load.load1.toFixed(2)}, ${load.load5.toFixed(2)}, ${load.load15.toFixed(2)} (2 cores)`);
   console.log(`server RSS at start: ${procStatus(pid, 'VmRSS').toFixed(1)} MB`);
 
   const results: string[] = [];
@@ -167,15 +177,21 @@ async function main(): Promise<void> {
         const text = data.toString();
         if (text.startsWith('{"type":"chat"') && text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
       });
+      const cpu0 = cpuSeconds(pid);
+      const m0 = machineJiffies();
+      const t1 = performance.now();
       for (let r = 0; r < rounds; r++) {
         sender.send(JSON.stringify({ type: 'chat', text: `bench:${r}:${now()}` }));
         await sleep(1500); // within the rate limit (3 per 2 s), and lets each round finish
       }
+      const serverCpu = (cpuSeconds(pid) - cpu0) / ((performance.now() - t1) / 1000);
+      const machineBusy = busyShare(m0, machineJiffies());
       sender.close();
-      if (process.env['DEBUG']) console.log(`sender's own copy: ${own.map((d) => d.toFixed(1)).join(', ')} ms`);
       debug('rounds done; collecting');
       const reports = (await Promise.all(children.map((c) => request(c, { cmd: 'report' }, 'report')))) as Extract<FromWorker, { ev: 'report' }>[];
       const delays = reports.flatMap((r) => r.delays);
+      const roundOf = reports.flatMap((r) => r.rounds);
+      const perRound = Array.from({ length: rounds }, (_, r) => percentile(delays.filter((_, i) => roundOf[i] === r), 99));
       const dropped = reports.reduce((a, r) => a + r.dropped, 0);
       const rssAfter = procStatus(pid, 'VmRSS');
       const hwm = procStatus(pid, 'VmHWM');
@@ -183,7 +199,11 @@ async function main(): Promise<void> {
         `N=${n}: deliveries ${delays.length}/${ok * rounds}` +
         `  min=${Math.min(...delays).toFixed(1)} ms  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` +
         `  server RSS ${rssIdle.toFixed(1)} MB idle with N clients, ${rssAfter.toFixed(1)} MB after (peak ${hwm.toFixed(1)} MB)` +
-        (dropped > 0 ? `  dropped sockets: ${dropped}` : '');
+        (dropped > 0 ? `  dropped sockets: ${dropped}` : '') +
+        `\n        p99 per message ${perRound.map((v) => v.toFixed(0)).join(', ')} ms; the sender's own copy (it joined last) ${own.map((d) => d.toFixed(0)).join(', ')} ms; server CPU ${(serverCpu * 100).toFixed(0)} % of a core, machine ${(machineBusy * 100).toFixed(0)} % busy`;
+      const cmd = `SIZES=${n} npm run bench:chat`;
+      record({ id: `chat.n${n}.p99`, what: `chat broadcast to ${n} sockets: delivery p99`, value: percentile(delays, 99), unit: 'ms', ...(n === 5000 ? { target: { op: '<=' as const, value: 200 } } : {}), command: cmd, note: `p50 ${percentile(delays, 50).toFixed(0)} ms; load ${load.load1.toFixed(1)} at start; clients in ${workers} processes on the same 2 cores` });
+      record({ id: `chat.n${n}.rss`, what: `chat broadcast to ${n} sockets: server RSS (peak)`, value: hwm, unit: 'MB', command: cmd });
       console.log(line);
       results.push(line);
       debug('closing workers');
