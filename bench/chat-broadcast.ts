@@ -171,12 +171,19 @@ async function main(): Promise<void> {
       const rssIdle = procStatus(pid, 'VmRSS');
 
       const sender = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
-      await new Promise((r) => sender.once('open', r));
       const own: number[] = [];
+      // The sender's own join changes the viewer count, and that count goes to all N
+      // sockets (at most once a second): wait until the sender has seen it, or the
+      // first message would race a broadcast the bench itself caused.
+      let countSeen: () => void = () => {};
+      const settled = new Promise<void>((r) => (countSeen = r));
       sender.on('message', (data) => {
         const text = data.toString();
+        if (text.startsWith('{"type":"viewers"') && (JSON.parse(text) as { count: number }).count > ok) countSeen();
         if (text.startsWith('{"type":"chat"') && text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
       });
+      await Promise.race([settled, sleep(3000)]);
+      await sleep(200);
       const cpu0 = cpuSeconds(pid);
       const m0 = machineJiffies();
       const t1 = performance.now();
