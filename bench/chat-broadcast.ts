@@ -1,7 +1,13 @@
 // Chat broadcast: N WebSocket clients connected, one message sent, time until
 // each client has it (written + fsync'd, then broadcast). Prints p50/p99 and
 // the server's RSS for each N. Target: p99 <= 200 ms at 5,000 clients (2 cores).
-//   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2)
+//   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2 PEER=1)
+// With PEER=1 (the default) the same sizes run again, in the same run, against
+// a bare `ws` server (bench/lib/chat-peer.ts: ws.send to every client, no disk),
+// and the summary gives sharecast's p99 against it. Each message's line shows
+// its p99, the sender's own copy (it joined last, so that is the whole
+// broadcast), the server's CPU and how busy the whole machine was: the 2 cores
+// are shared with the clients and anything else running.
 // The clients live in WORKERS child processes so one client process is not the
 // bottleneck; the server is the built sharecast (dist/) in its own process.
 //
@@ -157,20 +163,24 @@ async function main(): Promise<void> {
   console.log(`server RSS at start: ${procStatus(pid, 'VmRSS').toFixed(1)} MB`);
 
   const results: string[] = [];
+  const peerOn = process.env['PEER'] !== '0';
+  const peer = peerOn ? await startPeer() : undefined;
+  const peerP99 = new Map<number, number>();
   try {
-    for (const n of sizes) {
+    for (const [name, target] of [['sharecast', { url: relay.url, pid }], ...(peer ? [['bare ws', peer]] : [])] as Array<[string, { url: string; pid: number }]>) for (const n of sizes) {
+      const isPeer = name !== 'sharecast';
       const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
       const share = (i: number) => Math.floor(n / workers) + (i < n % workers ? 1 : 0);
       const t0 = Date.now();
       debug(`connecting ${n}`);
-      const connected = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
+      const connected = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: target.url, count: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
       const ok = connected.reduce((a, c) => a + c.ok, 0);
       const failed = connected.reduce((a, c) => a + c.failed, 0);
-      console.log(`N=${n}: ${ok} connected (${failed} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${name} N=${n}: ${ok} connected (${failed} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await sleep(2000); // let the viewer-count broadcast settle
-      const rssIdle = procStatus(pid, 'VmRSS');
+      const rssIdle = procStatus(target.pid, 'VmRSS');
 
-      const sender = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+      const sender = new WebSocket(`${target.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
       const own: number[] = [];
       // The sender's own join changes the viewer count, and that count goes to all N
       // sockets (at most once a second): wait until the sender has seen it, or the
@@ -182,16 +192,16 @@ async function main(): Promise<void> {
         if (text.startsWith('{"type":"viewers"') && (JSON.parse(text) as { count: number }).count > ok) countSeen();
         if (text.startsWith('{"type":"chat"') && text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
       });
-      await Promise.race([settled, sleep(3000)]);
+      await Promise.race([settled, sleep(isPeer ? 1000 : 3000)]);
       await sleep(200);
-      const cpu0 = cpuSeconds(pid);
+      const cpu0 = cpuSeconds(target.pid);
       const m0 = machineJiffies();
       const t1 = performance.now();
       for (let r = 0; r < rounds; r++) {
         sender.send(JSON.stringify({ type: 'chat', text: `bench:${r}:${now()}` }));
         await sleep(1500); // within the rate limit (3 per 2 s), and lets each round finish
       }
-      const serverCpu = (cpuSeconds(pid) - cpu0) / ((performance.now() - t1) / 1000);
+      const serverCpu = (cpuSeconds(target.pid) - cpu0) / ((performance.now() - t1) / 1000);
       const machineBusy = busyShare(m0, machineJiffies());
       sender.close();
       debug('rounds done; collecting');
@@ -200,17 +210,19 @@ async function main(): Promise<void> {
       const roundOf = reports.flatMap((r) => r.rounds);
       const perRound = Array.from({ length: rounds }, (_, r) => percentile(delays.filter((_, i) => roundOf[i] === r), 99));
       const dropped = reports.reduce((a, r) => a + r.dropped, 0);
-      const rssAfter = procStatus(pid, 'VmRSS');
-      const hwm = procStatus(pid, 'VmHWM');
+      const rssAfter = procStatus(target.pid, 'VmRSS');
+      const hwm = procStatus(target.pid, 'VmHWM');
+      const p99 = percentile(delays, 99);
+      if (isPeer) peerP99.set(n, p99);
       const line =
-        `N=${n}: deliveries ${delays.length}/${ok * rounds}` +
+        `${name} N=${n}: deliveries ${delays.length}/${ok * rounds}` +
         `  min=${Math.min(...delays).toFixed(1)} ms  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` +
         `  server RSS ${rssIdle.toFixed(1)} MB idle with N clients, ${rssAfter.toFixed(1)} MB after (peak ${hwm.toFixed(1)} MB)` +
         (dropped > 0 ? `  dropped sockets: ${dropped}` : '') +
         `\n        p99 per message ${perRound.map((v) => v.toFixed(0)).join(', ')} ms; the sender's own copy (it joined last) ${own.map((d) => d.toFixed(0)).join(', ')} ms; server CPU ${(serverCpu * 100).toFixed(0)} % of a core, machine ${(machineBusy * 100).toFixed(0)} % busy`;
       const cmd = `SIZES=${n} npm run bench:chat`;
-      record({ id: `chat.n${n}.p99`, what: `chat broadcast to ${n} sockets: delivery p99`, value: percentile(delays, 99), unit: 'ms', ...(n === 5000 ? { target: { op: '<=' as const, value: 200 } } : {}), command: cmd, note: `p50 ${percentile(delays, 50).toFixed(0)} ms; load ${load.load1.toFixed(1)} at start; clients in ${workers} processes on the same 2 cores` });
-      record({ id: `chat.n${n}.rss`, what: `chat broadcast to ${n} sockets: server RSS (peak)`, value: hwm, unit: 'MB', command: cmd });
+      if (!isPeer) record({ id: `chat.n${n}.p99`, what: `chat broadcast to ${n} sockets: delivery p99`, value: percentile(delays, 99), unit: 'ms', ...(n === 5000 ? { target: { op: '<=' as const, value: 200 } } : {}), command: cmd, note: `p50 ${percentile(delays, 50).toFixed(0)} ms; load ${load.load1.toFixed(1)} at start; clients in ${workers} processes on the same 2 cores` });
+      if (!isPeer) record({ id: `chat.n${n}.rss`, what: `chat broadcast to ${n} sockets: server RSS (peak)`, value: hwm, unit: 'MB', command: cmd });
       console.log(line);
       results.push(line);
       debug('closing workers');
@@ -219,18 +231,32 @@ async function main(): Promise<void> {
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
       debug('workers exited');
       // Wait for the server to see everyone leave before the next size.
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 100 && !isPeer; i++) {
         const body = (await (await fetch(`${relay.url}/api/viewers`)).json()) as { count: number };
         if (body.count <= 1) break;
         await sleep(200);
       }
     }
   } finally {
+    peer?.child.kill();
     await relay.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('\nsummary (target: p99 <= 200 ms at N=5000):');
+  console.log('\nsummary (target: p99 <= 200 ms at N=5000; the peer is a bare ws server broadcasting with ws.send, no disk, measured in the same run):');
   for (const r of results) console.log(`  ${r}`);
+  for (const [n, v] of peerP99) {
+    const ours = Number(/sharecast N=\d+: .*?p99=([\d.]+) ms/.exec(results.find((r) => r.startsWith(`sharecast N=${n}:`)) ?? '')?.[1]);
+    console.log(`  N=${n}: p99 sharecast ${ours.toFixed(0)} ms, bare ws ${v.toFixed(0)} ms: ${(ours / v).toFixed(2)}x`);
+    record({ id: `chat.n${n}.p99_vs_bare_ws`, what: `chat broadcast to ${n} sockets: p99, sharecast vs a bare ws server`, value: ours, unit: 'ms', peer: { name: 'bare ws (ws.send per client, no disk)', value: v }, command: `SIZES=${n} npm run bench:chat` });
+  }
+}
+
+/** The bare ws server of bench/lib/chat-peer.ts, in its own process. */
+async function startPeer(): Promise<{ url: string; pid: number; child: ChildProcess }> {
+  const child = fork(join(import.meta.dirname, 'lib', 'chat-peer.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  process.on('exit', () => child.kill('SIGKILL'));
+  const { port } = await new Promise<{ port: number }>((r) => child.once('message', r));
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child };
 }
 
 // ------------------------------------------------------------- abuse ----
