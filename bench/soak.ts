@@ -22,7 +22,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machineLoad, openFileLimit } from './lib/proc-stats.js';
+import { busyShare, machineJiffies, machineLoad, openFileLimit } from './lib/proc-stats.js';
 import { startSource } from './lib/live-source.js';
 import { npmStartFlags, requirePrograms, startSharecast } from './lib/processes.js';
 import { record } from './lib/report.js';
@@ -146,18 +146,25 @@ const chatErrors = new Map<string, number>();
 let stalls = 0;
 let stallMs = 0;
 let shownProblems = 0;
+let shownTiming = 0;
+let lastJiffies = machineJiffies();
 const add = (m: Map<string, number>, k: string, n: number) => n > 0 && m.set(k, (m.get(k) ?? 0) + n);
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
-console.log('min  RSS MB  heap used/total MB  cache/external MB  fds (non-socket)  5xx  viewer errors  stalls  seg TTFB p99  chat sent/delivered  chat p99  chat errors  seq problems');
+console.log('min  RSS MB  heap used/total MB  cache/external MB  fds (non-socket)  5xx  viewer errors  stalls  seg TTFB p99  chat sent/delivered  chat p99  chat errors  seq problems  machine busy, load');
 for (let m = 1; m <= MINUTES; m++) {
   await sleep(t0 + m * 60_000 - Date.now());
   const [s, v, c] = await Promise.all([sampleServer(relay.url, pid), fleet.report(true), chat.report(true)]);
   const found = seq.problems();
-  const problems = found.length;
-  for (const p of found.slice(shownProblems)) note(`sequence problem: ${p}`);
-  shownProblems = Math.max(shownProblems, found.length);
+  const problems = found.sequence.length;
+  for (const p of found.sequence.slice(shownProblems)) note(`sequence problem: ${p}`);
+  for (const p of found.timing.slice(shownTiming)) note(`timing: ${p}`);
+  shownProblems = Math.max(shownProblems, found.sequence.length);
+  shownTiming = Math.max(shownTiming, found.timing.length);
   if (v.errors.size > 0) note(`viewer errors: ${[...v.errors.entries()].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  const jiffies = machineJiffies();
+  const busy = busyShare(lastJiffies, jiffies);
+  lastJiffies = jiffies;
   minutes.push({ minute: m, s, v, c, problems });
   segTtfb.merge(v.ttfb.segment);
   chatDelays.merge(Histogram.from(c.delays));
@@ -185,6 +192,7 @@ for (let m = 1; m <= MINUTES; m++) {
       `${f1(Histogram.from(c.delays).percentile(99))} ms`.padStart(9),
       String(cErr).padStart(12),
       String(problems).padStart(13),
+      `${(busy * 100).toFixed(0)} %, ${machineLoad().load1.toFixed(1)}`.padStart(20),
     ].join(' '),
   );
 }
@@ -194,7 +202,7 @@ await seq.stop();
 await chat.stop();
 await fleet.stop();
 const watcherErrors = seq.serverErrors();
-const seqProblems = seq.problems();
+const { sequence: seqProblems, timing: timingProblems } = seq.problems();
 const playlistsSeen = seq.watcher.playlists.length;
 await relay.stop();
 await obs.kill();
@@ -224,7 +232,10 @@ const last = minutes.at(-1);
 const third = Math.max(1, Math.floor(after.length / 3));
 const peak = (ms: Minute[]) => Math.max(...ms.map((m) => m.s.fds));
 const fdGrowth = after.length > 0 ? peak(after.slice(-third)) - peak(after.slice(0, third)) : NaN;
-const fileFdGrowth = base ? Math.max(...after.map((m) => m.s.fileFds)) - base.s.fileFds : NaN;
+// Non-socket fds: a file being read or an ffmpeg pipe may be open at one sample; growth is
+// the largest count in the last third against the largest in the first.
+const filePeak = (ms: Minute[]) => Math.max(...ms.map((m) => m.s.fileFds));
+const fileFdGrowth = after.length > 0 ? filePeak(after.slice(-third)) - filePeak(after.slice(0, third)) : NaN;
 const fdTolerance = after.length > 0 ? Math.max(10, Math.ceil(peak(after.slice(0, third)) * 0.02)) : 0;
 const server5xx = (last?.s.serverErrors ?? errors0) - errors0;
 const vErrors = [...viewerErrors.values()].reduce((a, b) => a + b, 0);
@@ -242,12 +253,13 @@ console.log(
 console.log(`  segment cache ${f1(base?.s.cacheMb ?? NaN)} -> ${f1(last?.s.cacheMb ?? NaN)} MB; RSS less the cache ${f1((base?.s.rssMb ?? NaN) - (base?.s.cacheMb ?? NaN))} -> ${f1((last?.s.rssMb ?? NaN) - (last?.s.cacheMb ?? NaN))} MB`);
 console.log(`  heap used ${f1(base?.s.heapUsedMb ?? NaN)} -> ${f1(last?.s.heapUsedMb ?? NaN)} MB, largest deviation ${f1(heapDev)} %, slope ${slope((s) => s.heapUsedMb).toFixed(2)} MB/min (no target; what RSS follows)`);
 console.log(
-  `  fds ${base?.s.fds ?? '-'} -> ${last?.s.fds ?? '-'} (min ${Math.min(...after.map((m) => m.s.fds))}, max ${Math.max(...after.map((m) => m.s.fds))}); peak of the last third vs the first ${fdGrowth >= 0 ? '+' : ''}${fdGrowth} (tolerance ${fdTolerance}, the viewers' keep-alive sockets come and go); non-socket fds ${base?.s.fileFds ?? '-'} -> ${last?.s.fileFds ?? '-'} (largest growth ${fileFdGrowth}): ${verdict(fdGrowth <= fdTolerance && fileFdGrowth <= 0)} (target no growth)`,
+  `  fds ${base?.s.fds ?? '-'} -> ${last?.s.fds ?? '-'} (min ${Math.min(...after.map((m) => m.s.fds))}, max ${Math.max(...after.map((m) => m.s.fds))}); peak of the last third vs the first ${fdGrowth >= 0 ? '+' : ''}${fdGrowth} (tolerance ${fdTolerance}, the viewers' keep-alive sockets come and go); non-socket fds ${base?.s.fileFds ?? '-'} -> ${last?.s.fileFds ?? '-'} (min ${Math.min(...after.map((m) => m.s.fileFds))}, max ${filePeak(after)}; peak of the last third vs the first ${fileFdGrowth >= 0 ? '+' : ''}${fileFdGrowth}): ${verdict(fdGrowth <= fdTolerance && fileFdGrowth <= 0)} (target no growth)`,
 );
 console.log(
   `  errors ${totalErrors}: server 5xx ${server5xx} (its /metrics), watcher 5xx ${watcherErrors}, viewers: ${list(viewerErrors)}; chat: ${list(chatErrors)}; segments with other bytes on refetch ${refetched.changed.length}/${refetched.checked}: ${verdict(totalErrors === 0)} (target none)`,
 );
-console.log(`  media sequence: ${playlistsSeen} playlist versions checked, ${seqProblems.length} problems${seqProblems.length ? `: ${seqProblems.slice(0, 10).join('; ')}` : ''}: ${verdict(seqProblems.length === 0)}`);
+console.log(`  media sequence: ${playlistsSeen} playlist versions checked, ${seqProblems.length} problems (monotonic msn and discontinuity sequence, an msn never renamed, no URI for two msns, RFC 8216)${seqProblems.length ? `: ${seqProblems.slice(0, 10).join('; ')}` : ''}: ${verdict(seqProblems.length === 0)}`);
+console.log(`  timing (no target): ${timingProblems.length} gaps of more than 1.5 target durations between new segments while live, as the watcher saw them${timingProblems.length ? `: ${timingProblems.slice(0, 6).join('; ')}` : ''}`);
 console.log(`  viewers (whole run): ${stalls} stalls (${(stallMs / 1000).toFixed(1)} s in all), segment TTFB p50/p99 ${f1(segTtfb.percentile(50))}/${f1(segTtfb.percentile(99))} ms; chat delivery p50/p99 ${f1(chatDelays.percentile(50))}/${f1(chatDelays.percentile(99))} ms (no targets here)`);
 
 const note2 = `load ${load0.load1.toFixed(1)} at start, ${load1.load1.toFixed(1)} at end; ${WARMUP} min warm-up`;
@@ -257,5 +269,6 @@ record({ id: 'soak.heap_deviation', what: `soak ${MINUTES} min: heap used, large
 record({ id: 'soak.errors', what: `soak ${MINUTES} min: errors (5xx, viewer, chat)`, value: totalErrors, unit: '', target: { op: '<=', value: 0 }, command: COMMAND, note: `viewers: ${list(viewerErrors)}; chat: ${list(chatErrors)}; 5xx ${server5xx}` });
 record({ id: 'soak.fd_growth', what: `soak ${MINUTES} min: non-socket fd growth after warm-up`, value: fileFdGrowth, unit: '', target: { op: '<=', value: 0 }, command: COMMAND, note: `all fds ${base?.s.fds ?? '-'} -> ${last?.s.fds ?? '-'}` });
 record({ id: 'soak.sequence_problems', what: `soak ${MINUTES} min: media sequence problems`, value: seqProblems.length, unit: '', target: { op: '<=', value: 0 }, command: COMMAND });
+record({ id: 'soak.growth_gaps', what: `soak ${MINUTES} min: gaps > 1.5 target durations between new segments`, value: timingProblems.length, unit: '', command: COMMAND, note: 'OBS restarts (the gap before the slate) and a starved machine' });
 record({ id: 'soak.stalls', what: `soak ${MINUTES} min, ${VIEWERS} viewers: stalls`, value: stalls, unit: '', command: COMMAND, note: 'with an OBS restart every 5 min and the source vanishing once' });
 process.exit(0);

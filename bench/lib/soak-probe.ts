@@ -82,8 +82,20 @@ export class SequenceCheck {
     this.watcher = new RelayWatcher(relay, 'live').start(500);
   }
 
-  /** Every problem found so far. */
-  problems(): string[] {
+  /**
+   * Every problem found so far, split in two: `sequence` (the media and
+   * discontinuity sequences, names, bytes: what must never happen) and `timing`
+   * (the RFC 8216 growth rule, a new segment within 1.5 target durations while
+   * live, as this process saw it: a starved machine, or the gap before the
+   * offline slate, breaks it without any sequence being wrong).
+   */
+  problems(): { sequence: string[]; timing: string[] } {
+    const all = this.#all();
+    const timing = all.filter((p) => /(^|: )no new segment for \d+ ms while live/.test(p));
+    return { sequence: all.filter((p) => !timing.includes(p)), timing };
+  }
+
+  #all(): string[] {
     const out = this.watcher.sequenceProblems();
     const msnOf = new Map<string, number>();
     for (const pl of this.watcher.playlists) {
