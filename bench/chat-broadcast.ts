@@ -3,7 +3,7 @@
 // the server's RSS for each N. Target: p99 <= 200 ms at 5,000 clients (2 cores).
 //   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2 PEER=1)
 // With PEER=1 (the default) the same sizes run again, in the same run, against
-// a bare `ws` server (bench/lib/chat-peer.ts: ws.send to every client, no disk),
+// a bare `ws` server (ws.send to every client, no disk),
 // and the summary gives sharecast's p99 against it. Each message's line shows
 // its p99, the sender's own copy (it joined last, so that is the whole
 // broadcast), the server's CPU and how busy the whole machine was: the 2 cores
@@ -19,11 +19,13 @@
 // were ever rate-limited. Target: p99 <= 500 ms at STORM=3000, none limited.
 //   MODE=abuse npm run bench:chat      (STORM=3000 FLOOD=1 GOOD=4 SECONDS=20 WORKERS=2)
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { cpuSeconds, machineJiffies, machineLoad, busyShare } from './lib/proc-stats.js';
 import { npmStartFlags, startSharecast } from './lib/processes.js';
 import { record } from './lib/report.js';
@@ -251,9 +253,30 @@ async function main(): Promise<void> {
   }
 }
 
-/** The bare ws server of bench/lib/chat-peer.ts, in its own process. */
+/**
+ * The peer: a bare `ws` server, the way a plain Node chat broadcasts (ws.send
+ * to every client; no history, disk or limits), in a process of its own. It
+ * speaks just enough of /ws for the clients: a welcome, each chat frame to all.
+ */
+function peerServer(): void {
+  const server = createServer((_req, res) => res.end());
+  const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: false });
+  const welcome = JSON.stringify({ type: 'welcome' });
+  wss.on('connection', (ws) => {
+    ws.send(welcome);
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as { type?: string; text?: string };
+      if (f.type !== 'chat') return;
+      const frame = JSON.stringify({ type: 'chat', text: f.text });
+      for (const c of wss.clients) c.send(frame);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+  process.on('disconnect', () => process.exit(0));
+}
+
 async function startPeer(): Promise<{ url: string; pid: number; child: ChildProcess }> {
-  const child = fork(join(import.meta.dirname, 'lib', 'chat-peer.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(process.argv[1] as string, ['peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   process.on('exit', () => child.kill('SIGKILL'));
   const { port } = await new Promise<{ port: number }>((r) => child.once('message', r));
   return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child };
@@ -357,6 +380,7 @@ async function flooder(wsUrl: string): Promise<void> {
 }
 
 if (process.argv[2] === 'worker') void worker();
+else if (process.argv[2] === 'peer') peerServer();
 else if (process.argv[2] === 'flooder') void flooder(process.argv[3] as string);
 else if (process.env['MODE'] === 'abuse') await abuse();
 else await main();
