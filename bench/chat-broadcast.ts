@@ -1,7 +1,13 @@
 // Chat broadcast: N WebSocket clients connected, one message sent, time until
 // each client has it (written + fsync'd, then broadcast). Prints p50/p99 and
 // the server's RSS for each N. Target: p99 <= 200 ms at 5,000 clients (2 cores).
-//   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2)
+//   npm run bench:chat                 (SIZES=1000,5000 ROUNDS=5 WORKERS=2 PEER=1)
+// With PEER=1 (the default) the same sizes run again, in the same run, against
+// a bare `ws` server (ws.send to every client, no disk),
+// and the summary gives sharecast's p99 against it. Each message's line shows
+// its p99, the sender's own copy (it joined last, so that is the whole
+// broadcast), the server's CPU and how busy the whole machine was: the 2 cores
+// are shared with the clients and anything else running.
 // The clients live in WORKERS child processes so one client process is not the
 // bottleneck; the server is the built sharecast (dist/) in its own process.
 //
@@ -13,12 +19,16 @@
 // were ever rate-limited. Target: p99 <= 500 ms at STORM=3000, none limited.
 //   MODE=abuse npm run bench:chat      (STORM=3000 FLOOD=1 GOOD=4 SECONDS=20 WORKERS=2)
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { startSharecast } from './lib/processes.js';
+import WebSocket, { WebSocketServer } from 'ws';
+import { cpuSeconds, machineJiffies, machineLoad, busyShare } from './lib/proc-stats.js';
+import { npmStartFlags, startSharecast } from './lib/processes.js';
+import { record } from './lib/report.js';
 import { percentile } from './lib/stats.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -29,11 +39,13 @@ const debug = (what: string) => {
 
 // ---------------------------------------------------------------- worker ----
 type ToWorker = { cmd: 'connect'; url: string; count: number; batch?: number } | { cmd: 'report' } | { cmd: 'close' };
-type FromWorker = { ev: 'connected'; ok: number; failed: number } | { ev: 'report'; delays: number[]; missing: number; dropped: number } | { ev: 'closed' };
+type FromWorker = { ev: 'connected'; ok: number; failed: number } | { ev: 'report'; delays: number[]; rounds: number[]; missing: number; dropped: number } | { ev: 'closed' };
 
 async function worker(): Promise<void> {
   const sockets: WebSocket[] = [];
   const delays: number[] = [];
+  /** The round of each delay (the message's second field). */
+  const rounds: number[] = [];
   let dropped = 0;
   let expected = 0;
   const send = (m: FromWorker) => process.send?.(m);
@@ -73,7 +85,11 @@ async function worker(): Promise<void> {
                 // Cheap check before parsing: only bench messages matter.
                 if (!text.startsWith('{"type":"chat"') || !text.includes('"bench:')) return;
                 const f = JSON.parse(text) as { type: string; text: string };
-                if (f.type === 'chat') delays.push(at - Number(f.text.split(':')[2]));
+                if (f.type === 'chat') {
+                  const [, round, sent] = f.text.split(':');
+                  delays.push(at - Number(sent));
+                  rounds.push(Number(round));
+                }
               });
               ws.on('close', () => {
                 dropped++;
@@ -92,7 +108,7 @@ async function worker(): Promise<void> {
       debug(`connected ${ok}, failed ${failed}`);
       send({ ev: 'connected', ok, failed });
     } else if (msg.cmd === 'report') {
-      send({ ev: 'report', delays: delays.splice(0), missing: 0, dropped });
+      send({ ev: 'report', delays: delays.splice(0), rounds: rounds.splice(0), missing: 0, dropped });
     } else if (msg.cmd === 'close') {
       for (const ws of sockets) ws.terminate();
       void expected;
@@ -139,51 +155,76 @@ async function main(): Promise<void> {
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'sharecast-chat-bench-'));
-  const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo']);
+  // The node flags users run (npm start's), as bench:viewers and bench:soak use.
+  const relay = await startSharecast(['--data', join(dir, 'data'), '--admin-token', 'bench-admin-token-0123456789', '--source', 'demo'], { nodeArgs: npmStartFlags() });
   const pid = relay.child.pid as number;
+  const load = machineLoad();
   // Whatever happens to this process, the server goes with it.
   process.on('exit', () => relay.child.kill('SIGKILL'));
-  console.log(`chat broadcast bench: server pid ${pid}, open-file limit ${limit}, ${workers} client processes, ${rounds} messages per size`);
+  console.log(`chat broadcast bench: server pid ${pid} (flags ${npmStartFlags().join(' ')}${process.env['SERVER_NODE_ARGS'] ? ` ${process.env['SERVER_NODE_ARGS']}` : ''}), open-file limit ${limit}, ${workers} client processes, ${rounds} messages per size; load average at start ${load.load1.toFixed(2)}, ${load.load5.toFixed(2)}, ${load.load15.toFixed(2)} (2 cores)`);
   console.log(`server RSS at start: ${procStatus(pid, 'VmRSS').toFixed(1)} MB`);
 
   const results: string[] = [];
+  const peerOn = process.env['PEER'] !== '0';
+  const peer = peerOn ? await startPeer() : undefined;
+  const peerP99 = new Map<number, number>();
   try {
-    for (const n of sizes) {
+    for (const [name, target] of [['sharecast', { url: relay.url, pid }], ...(peer ? [['bare ws', peer]] : [])] as Array<[string, { url: string; pid: number }]>) for (const n of sizes) {
+      const isPeer = name !== 'sharecast';
       const children = Array.from({ length: workers }, () => fork(process.argv[1] as string, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
       const share = (i: number) => Math.floor(n / workers) + (i < n % workers ? 1 : 0);
       const t0 = Date.now();
       debug(`connecting ${n}`);
-      const connected = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: relay.url, count: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
+      const connected = (await Promise.all(children.map((c, i) => request(c, { cmd: 'connect', url: target.url, count: share(i) }, 'connected')))) as Extract<FromWorker, { ev: 'connected' }>[];
       const ok = connected.reduce((a, c) => a + c.ok, 0);
       const failed = connected.reduce((a, c) => a + c.failed, 0);
-      console.log(`N=${n}: ${ok} connected (${failed} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${name} N=${n}: ${ok} connected (${failed} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await sleep(2000); // let the viewer-count broadcast settle
-      const rssIdle = procStatus(pid, 'VmRSS');
+      const rssIdle = procStatus(target.pid, 'VmRSS');
 
-      const sender = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
-      await new Promise((r) => sender.once('open', r));
+      const sender = new WebSocket(`${target.url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
       const own: number[] = [];
+      // The sender's own join changes the viewer count, and that count goes to all N
+      // sockets (at most once a second): wait until the sender has seen it, or the
+      // first message would race a broadcast the bench itself caused.
+      let countSeen: () => void = () => {};
+      const settled = new Promise<void>((r) => (countSeen = r));
       sender.on('message', (data) => {
         const text = data.toString();
+        if (text.startsWith('{"type":"viewers"') && (JSON.parse(text) as { count: number }).count > ok) countSeen();
         if (text.startsWith('{"type":"chat"') && text.includes('"bench:')) own.push(now() - Number((JSON.parse(text) as { text: string }).text.split(':')[2]));
       });
+      await Promise.race([settled, sleep(isPeer ? 1000 : 3000)]);
+      await sleep(200);
+      const cpu0 = cpuSeconds(target.pid);
+      const m0 = machineJiffies();
+      const t1 = performance.now();
       for (let r = 0; r < rounds; r++) {
         sender.send(JSON.stringify({ type: 'chat', text: `bench:${r}:${now()}` }));
         await sleep(1500); // within the rate limit (3 per 2 s), and lets each round finish
       }
+      const serverCpu = (cpuSeconds(target.pid) - cpu0) / ((performance.now() - t1) / 1000);
+      const machineBusy = busyShare(m0, machineJiffies());
       sender.close();
-      if (process.env['DEBUG']) console.log(`sender's own copy: ${own.map((d) => d.toFixed(1)).join(', ')} ms`);
       debug('rounds done; collecting');
       const reports = (await Promise.all(children.map((c) => request(c, { cmd: 'report' }, 'report')))) as Extract<FromWorker, { ev: 'report' }>[];
       const delays = reports.flatMap((r) => r.delays);
+      const roundOf = reports.flatMap((r) => r.rounds);
+      const perRound = Array.from({ length: rounds }, (_, r) => percentile(delays.filter((_, i) => roundOf[i] === r), 99));
       const dropped = reports.reduce((a, r) => a + r.dropped, 0);
-      const rssAfter = procStatus(pid, 'VmRSS');
-      const hwm = procStatus(pid, 'VmHWM');
+      const rssAfter = procStatus(target.pid, 'VmRSS');
+      const hwm = procStatus(target.pid, 'VmHWM');
+      const p99 = percentile(delays, 99);
+      if (isPeer) peerP99.set(n, p99);
       const line =
-        `N=${n}: deliveries ${delays.length}/${ok * rounds}` +
+        `${name} N=${n}: deliveries ${delays.length}/${ok * rounds}` +
         `  min=${Math.min(...delays).toFixed(1)} ms  p50=${percentile(delays, 50).toFixed(1)} ms  p99=${percentile(delays, 99).toFixed(1)} ms  max=${Math.max(...delays).toFixed(1)} ms` +
         `  server RSS ${rssIdle.toFixed(1)} MB idle with N clients, ${rssAfter.toFixed(1)} MB after (peak ${hwm.toFixed(1)} MB)` +
-        (dropped > 0 ? `  dropped sockets: ${dropped}` : '');
+        (dropped > 0 ? `  dropped sockets: ${dropped}` : '') +
+        `\n        p99 per message ${perRound.map((v) => v.toFixed(0)).join(', ')} ms; the sender's own copy (it joined last) ${own.map((d) => d.toFixed(0)).join(', ')} ms; server CPU ${(serverCpu * 100).toFixed(0)} % of a core, machine ${(machineBusy * 100).toFixed(0)} % busy`;
+      const cmd = `SIZES=${n} npm run bench:chat`;
+      if (!isPeer) record({ id: `chat.n${n}.p99`, what: `chat broadcast to ${n} sockets: delivery p99`, value: percentile(delays, 99), unit: 'ms', ...(n === 5000 ? { target: { op: '<=' as const, value: 200 } } : {}), command: cmd, note: `p50 ${percentile(delays, 50).toFixed(0)} ms; load ${load.load1.toFixed(1)} at start; clients in ${workers} processes on the same 2 cores` });
+      if (!isPeer) record({ id: `chat.n${n}.rss`, what: `chat broadcast to ${n} sockets: server RSS (peak)`, value: hwm, unit: 'MB', command: cmd });
       console.log(line);
       results.push(line);
       debug('closing workers');
@@ -192,18 +233,53 @@ async function main(): Promise<void> {
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
       debug('workers exited');
       // Wait for the server to see everyone leave before the next size.
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 100 && !isPeer; i++) {
         const body = (await (await fetch(`${relay.url}/api/viewers`)).json()) as { count: number };
         if (body.count <= 1) break;
         await sleep(200);
       }
     }
   } finally {
+    peer?.child.kill();
     await relay.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('\nsummary (target: p99 <= 200 ms at N=5000):');
+  console.log('\nsummary (target: p99 <= 200 ms at N=5000; the peer is a bare ws server broadcasting with ws.send, no disk, measured in the same run):');
   for (const r of results) console.log(`  ${r}`);
+  for (const [n, v] of peerP99) {
+    const ours = Number(/sharecast N=\d+: .*?p99=([\d.]+) ms/.exec(results.find((r) => r.startsWith(`sharecast N=${n}:`)) ?? '')?.[1]);
+    console.log(`  N=${n}: p99 sharecast ${ours.toFixed(0)} ms, bare ws ${v.toFixed(0)} ms: ${(ours / v).toFixed(2)}x`);
+    record({ id: `chat.n${n}.p99_vs_bare_ws`, what: `chat broadcast to ${n} sockets: p99, sharecast vs a bare ws server`, value: ours, unit: 'ms', peer: { name: 'bare ws (ws.send per client, no disk)', value: v }, command: `SIZES=${n} npm run bench:chat` });
+  }
+}
+
+/**
+ * The peer: a bare `ws` server, the way a plain Node chat broadcasts (ws.send
+ * to every client; no history, disk or limits), in a process of its own. It
+ * speaks just enough of /ws for the clients: a welcome, each chat frame to all.
+ */
+function peerServer(): void {
+  const server = createServer((_req, res) => res.end());
+  const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: false });
+  const welcome = JSON.stringify({ type: 'welcome' });
+  wss.on('connection', (ws) => {
+    ws.send(welcome);
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as { type?: string; text?: string };
+      if (f.type !== 'chat') return;
+      const frame = JSON.stringify({ type: 'chat', text: f.text });
+      for (const c of wss.clients) c.send(frame);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function startPeer(): Promise<{ url: string; pid: number; child: ChildProcess }> {
+  const child = fork(process.argv[1] as string, ['peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  process.on('exit', () => child.kill('SIGKILL'));
+  const { port } = await new Promise<{ port: number }>((r) => child.once('message', r));
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, child };
 }
 
 // ------------------------------------------------------------- abuse ----
@@ -304,6 +380,7 @@ async function flooder(wsUrl: string): Promise<void> {
 }
 
 if (process.argv[2] === 'worker') void worker();
+else if (process.argv[2] === 'peer') peerServer();
 else if (process.argv[2] === 'flooder') void flooder(process.argv[3] as string);
 else if (process.env['MODE'] === 'abuse') await abuse();
 else await main();

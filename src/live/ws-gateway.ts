@@ -52,9 +52,19 @@ const PONG = Buffer.from(JSON.stringify({ type: 'pong' } satisfies ServerFrame))
 /** What a socket sent: a text frame, a binary frame, or a control frame (ping, pong). */
 type Incoming = { kind: 'text'; data: Buffer } | { kind: 'binary' } | { kind: 'control' };
 
+/**
+ * The heartbeat goes round in this many slices: each tick (heartbeatMs / this)
+ * pings one slice of the sockets, so every socket is still pinged once per
+ * heartbeatMs, but thousands of pings (and their pongs) never go out in one
+ * burst that a chat broadcast would have to wait behind.
+ */
+const HEARTBEAT_SLICES = 10;
+
 interface SocketState {
   ws: WebSocket;
   alive: boolean;
+  /** Which heartbeat slice pings this socket. */
+  slice: number;
   conn: ChatConn | undefined;
   transport: ChatTransport;
   reader: FrameReader<Incoming>;
@@ -86,6 +96,7 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
     clientTracking: false,
   });
   const sockets = new Set<SocketState>();
+  let opened = 0;
   // Upgrades (handshake, chat identity, welcome) run a slice at a time, so a storm of
   // connections never keeps the process from reading the sockets already open.
   const upgrades = new SlicedQueue();
@@ -150,6 +161,7 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
     const state: SocketState = {
       ws,
       alive: true,
+      slice: opened++ % HEARTBEAT_SLICES,
       conn: undefined,
       transport,
       reader: new FrameReader<Incoming>({
@@ -207,8 +219,11 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
 
   server.on('upgrade', onUpgrade);
 
+  let tick = 0;
   const heartbeat = setInterval(() => {
+    const slice = tick++ % HEARTBEAT_SLICES;
     for (const s of sockets) {
+      if (s.slice !== slice) continue;
       if (!s.alive) {
         s.ws.terminate();
         continue;
@@ -216,7 +231,7 @@ export function attachLiveGateway(server: Server, o: LiveGatewayOptions): LiveGa
       s.alive = false;
       if (s.ws.readyState === WebSocket.OPEN) s.ws.ping();
     }
-  }, o.heartbeatMs ?? 10_000);
+  }, (o.heartbeatMs ?? 10_000) / HEARTBEAT_SLICES);
   heartbeat.unref();
 
   return {
