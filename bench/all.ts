@@ -4,8 +4,8 @@
 // figures through bench/lib/report.ts (BENCH_RESULTS); nothing here parses
 // what a bench prints. Writes bench/results/DATE.json (and DATE.md, the
 // table as docs/benchmarks.md shows it).
-// A bench whose npm script does not exist yet (bench:chat and bench:soak are
-// written on another branch) is listed as not run, never as a failure.
+// A bench whose npm script does not exist (on an older branch) is listed as
+// not run, never as a failure.
 //   npm run bench            (ONLY=viewers,serve to run some; SOAK_MINUTES=2)
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
