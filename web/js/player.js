@@ -44,6 +44,8 @@ export class LivePlayer {
     /** @type {'unknown'|'offline'|'starting'|'live'|'draining'} */
     this.mode = 'unknown';
     this.online = false;
+    /** Whether a status has said live or offline yet (until then, a failed early load is tried again). */
+    this.statusKnown = false;
     /** Whether the video is shown and asked to play (the status or a live playlist said so). */
     this.revealed = false;
     /** @type {Hls|null} */
@@ -104,6 +106,7 @@ export class LivePlayer {
   setOnline(online) {
     const was = this.online;
     this.online = online;
+    this.statusKnown = true;
     if (online) {
       if (this.mode === 'unknown' || this.mode === 'offline' || this.mode === 'draining') this.#start();
       else if (this.mode === 'live') this.#reveal();
@@ -206,11 +209,12 @@ export class LivePlayer {
     }
   }
 
-  /** Tries again later while the status still says live. */
+  /** Tries again later while the status still says live, or says nothing yet (the early load, before any status). */
   #retrySoon(reason) {
     this.#teardown();
     clearTimeout(this.retryTimer);
-    if (!this.online) {
+    const worthRetrying = () => this.online || !this.statusKnown;
+    if (!worthRetrying()) {
       this.#showOffline();
       return;
     }
@@ -219,7 +223,7 @@ export class LivePlayer {
     this.retries += 1;
     if (this.retries > 2) this.#say(`Reconnecting to the stream… (${reason})`);
     this.retryTimer = setTimeout(() => {
-      if (this.online) this.#start();
+      if (worthRetrying()) this.#start();
       else this.#showOffline();
     }, delay);
   }
