@@ -17,15 +17,20 @@ function area(url: string): string {
   return ours ? `sharecast ${ours}` : url;
 }
 
+/** The newest .cpuprofile file in a folder (node --cpu-prof names them by time). */
+function newestProfile(dir: string): string | undefined {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .at(-1);
+}
+
 /**
  * Self time in the newest .cpuprofile of a folder (node --cpu-prof), summed
  * by function and by area, as lines to print: what a process spent its CPU on.
  */
 export function summarizeCpuProfile(dir: string, top = 15): string {
-  const file = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort()
-    .at(-1);
+  const file = newestProfile(dir);
   if (!file) return `no .cpuprofile in ${dir}`;
   const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -61,10 +66,7 @@ export function summarizeCpuProfile(dir: string, top = 15): string {
  * write below it.
  */
 export function inclusiveCpuProfile(dir: string, top = 25): string {
-  const file = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort()
-    .at(-1);
+  const file = newestProfile(dir);
   if (!file) return `no .cpuprofile in ${dir}`;
   const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
   const byId = new Map(p.nodes.map((n) => [n.id, n]));

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Histogram } from './stats.js';
+import { ask as askChild } from './child-ask.js';
 
 /** Orders for the soak's chat process (bench/lib/soak-chat-client.ts), and what it answers. */
 export type ToChat = { cmd: 'start'; url: string; sockets: number; senders: number; everyMs: number } | { cmd: 'report'; reset: boolean } | { cmd: 'stop' };
@@ -23,18 +24,7 @@ export interface ChatReport {
 export type FromChat = { ev: 'started' } | { ev: 'report'; report: ChatReport } | { ev: 'stopped' };
 
 function ask(child: ChildProcess, msg: ToChat, ev: FromChat['ev']): Promise<FromChat> {
-  return new Promise((resolve, reject) => {
-    const on = (m: FromChat) => {
-      if (m.ev !== ev) return;
-      child.off('message', on);
-      child.off('exit', gone);
-      resolve(m);
-    };
-    const gone = () => reject(new Error(`chat client ${child.pid} exited`));
-    child.on('message', on);
-    child.once('exit', gone);
-    child.send(msg);
-  });
+  return askChild<ToChat, FromChat>(child, msg, ev, 'chat client');
 }
 
 /** Chat sockets in a process of their own: some talk, all listen. */

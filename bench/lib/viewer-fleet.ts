@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ViewerStats } from './hls-viewer.js';
 import { Histogram } from './stats.js';
+import { ask as askChild } from './child-ask.js';
 
 /** Orders for a client process (bench/lib/viewer-client.ts), and what it answers. */
 export type ToClient =
@@ -50,18 +51,7 @@ function mergeReports(reports: ClientReport[]) {
 }
 
 function ask(child: ChildProcess, msg: ToClient, ev: FromClient['ev']): Promise<FromClient> {
-  return new Promise((resolve, reject) => {
-    const on = (m: FromClient) => {
-      if (m.ev !== ev) return;
-      child.off('message', on);
-      child.off('exit', gone);
-      resolve(m);
-    };
-    const gone = () => reject(new Error(`viewer client ${child.pid} exited`));
-    child.on('message', on);
-    child.once('exit', gone);
-    child.send(msg);
-  });
+  return askChild<ToClient, FromClient>(child, msg, ev, 'viewer client');
 }
 
 /**

@@ -4,20 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort } from '../../test/helpers/ports.js';
 
 export async function get(url: string, timeoutMs = 15_000): Promise<{ status: number; body: Buffer }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
